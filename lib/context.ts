@@ -1,0 +1,193 @@
+/**
+ * The second argument of every tool, prompt and resource function: the
+ * request's signal, progress and logging, and requests back to the client.
+ *
+ * @module
+ */
+import { ErrorCode, JsonRpcError } from "./errors.ts";
+import type { Send, Session } from "./session.ts";
+import { LOG_LEVELS } from "./types.ts";
+import type { ContentBlock, JsonObject, LogLevel, RequestId } from "./types.ts";
+
+/** Params of `sampling/createMessage`. */
+export interface SamplingRequest {
+  messages: { role: "user" | "assistant"; content: ContentBlock | ContentBlock[] }[];
+  maxTokens: number;
+  systemPrompt?: string;
+  temperature?: number;
+  stopSequences?: string[];
+  modelPreferences?: JsonObject;
+  includeContext?: "none" | "thisServer" | "allServers";
+  metadata?: JsonObject;
+  [key: string]: unknown;
+}
+
+/** The client's answer to `sampling/createMessage`. */
+export interface SamplingResult {
+  role: "user" | "assistant";
+  content: ContentBlock | ContentBlock[];
+  model: string;
+  stopReason?: string;
+  [key: string]: unknown;
+}
+
+/** Params of `elicitation/create`: a form (2025-06-18) or a URL (2025-11-25). */
+export type ElicitRequest =
+  | { mode?: "form"; message: string; requestedSchema: JsonObject }
+  | { mode: "url"; message: string; url: string; elicitationId: string };
+
+/** The client's answer to `elicitation/create`. */
+export interface ElicitResult {
+  action: "accept" | "decline" | "cancel";
+  content?: Record<string, string | number | boolean | string[]>;
+  [key: string]: unknown;
+}
+
+/** A root the client exposes (`roots/list`). */
+export interface Root {
+  uri: string;
+  name?: string;
+}
+
+/** What a tool, prompt or resource function receives beside its arguments. */
+export interface Context {
+  /** Aborted when the client cancels the request, the session ends, or the server closes. */
+  readonly signal: AbortSignal;
+  /** The JSON-RPC id of the request being served. */
+  readonly requestId: RequestId;
+  /** The session id, if the transport keeps sessions. */
+  readonly sessionId: string | undefined;
+  /** The HTTP headers of the request that carried this call (empty on stdio). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The request's `params._meta`. */
+  readonly meta: Readonly<JsonObject>;
+  /** The principal returned by the server's `authenticate` option, if any. */
+  readonly auth: unknown;
+  /**
+   * Reports progress. Sent as `notifications/progress` only when the request
+   * carried a `progressToken`; each value must exceed the last.
+   *
+   * @throws {RangeError} when `progress` does not increase
+   */
+  progress(progress: number, total?: number, message?: string): void;
+  /** Sends `notifications/message` at `level`, if the client's `logging/setLevel` lets it through. */
+  log(level: LogLevel, data: unknown, logger?: string): void;
+  /** Asks the client's model for a completion (`sampling/createMessage`). */
+  sample(request: SamplingRequest): Promise<SamplingResult>;
+  /** Asks the user for input (`elicitation/create`). */
+  elicit(request: ElicitRequest): Promise<ElicitResult>;
+  /** Asks the client for its roots (`roots/list`). */
+  roots(): Promise<Root[]>;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Whether `level` passes a session's minimum level. */
+export function logPasses(level: LogLevel, minimum: LogLevel | undefined): boolean {
+  return minimum === undefined || LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(minimum);
+}
+
+/** The shape of one served request, from which a {@linkcode Context} is made. */
+export interface CallInit {
+  session: Session;
+  id: RequestId;
+  signal: AbortSignal;
+  /** Where messages related to this request go (its POST stream, or the session's stream). */
+  send: Send;
+  meta: JsonObject | undefined;
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** Milliseconds to wait for the client's answer to a server→client request. */
+  requestTimeoutMs: number;
+}
+
+/**
+ * The {@linkcode Context} of one request. Its methods live on the prototype,
+ * so making one per call costs a single small object.
+ */
+export class RequestContext implements Context {
+  readonly signal: AbortSignal;
+  readonly requestId: RequestId;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly meta: Readonly<JsonObject>;
+  #session: Session;
+  #send: Send;
+  #timeoutMs: number;
+  #lastProgress = -Infinity;
+  /** Set once the response is sent; later progress is dropped (spec: progress stops with the response). */
+  done = false;
+
+  constructor(init: CallInit) {
+    this.#session = init.session;
+    this.requestId = init.id;
+    this.signal = init.signal;
+    this.#send = init.send;
+    this.meta = init.meta ?? NO_HEADERS;
+    this.headers = init.headers ?? NO_HEADERS;
+    this.#timeoutMs = init.requestTimeoutMs;
+  }
+
+  get sessionId(): string | undefined {
+    return this.#session.id || undefined;
+  }
+
+  get auth(): unknown {
+    return this.#session.auth;
+  }
+
+  progress(progress: number, total?: number, message?: string): void {
+    if (!Number.isFinite(progress)) throw new RangeError(`Cannot report progress ${progress}: it must be a finite number`);
+    if (progress <= this.#lastProgress) {
+      throw new RangeError(`Cannot report progress ${progress}: it must exceed the last value, ${this.#lastProgress}`);
+    }
+    this.#lastProgress = progress;
+    const token = this.meta.progressToken;
+    if (this.done || (typeof token !== "string" && typeof token !== "number")) return;
+    const params: JsonObject = { progressToken: token, progress };
+    if (total !== undefined) params.total = total;
+    if (message !== undefined) params.message = message;
+    this.#send({ jsonrpc: "2.0", method: "notifications/progress", params });
+  }
+
+  log(level: LogLevel, data: unknown, logger?: string): void {
+    if (!LOG_LEVELS.includes(level)) throw new RangeError(`Cannot log at level "${level}": use one of ${LOG_LEVELS.join(", ")}`);
+    if (this.done || !logPasses(level, this.#session.logLevel)) return;
+    const params: JsonObject = { level, data };
+    if (logger !== undefined) params.logger = logger;
+    this.#send({ jsonrpc: "2.0", method: "notifications/message", params });
+  }
+
+  sample(request: SamplingRequest): Promise<SamplingResult> {
+    return this.#ask("sampling", "sampling/createMessage", request) as Promise<SamplingResult>;
+  }
+
+  elicit(request: ElicitRequest): Promise<ElicitResult> {
+    const caps = this.#session.clientCapabilities.elicitation;
+    if (request.mode === "url" && caps && !caps.url) {
+      return Promise.reject(missingCapability("elicitation/create", "elicitation.url"));
+    }
+    return this.#ask("elicitation", "elicitation/create", request) as Promise<ElicitResult>;
+  }
+
+  async roots(): Promise<Root[]> {
+    const result = await this.#ask("roots", "roots/list", {});
+    return Array.isArray(result.roots) ? result.roots as Root[] : [];
+  }
+
+  #ask(capability: string, method: string, params: object): Promise<JsonObject> {
+    if (this.#session.clientCapabilities[capability] === undefined) {
+      return Promise.reject(missingCapability(method, capability));
+    }
+    return this.#session.request(method, params as JsonObject, {
+      signal: this.signal,
+      timeoutMs: this.#timeoutMs,
+      send: this.#send,
+    });
+  }
+}
+
+function missingCapability(method: string, capability: string): JsonRpcError {
+  return new JsonRpcError(
+    ErrorCode.InvalidRequest,
+    `Cannot send ${method}: the client did not declare the "${capability}" capability`,
+  );
+}

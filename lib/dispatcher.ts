@@ -1,0 +1,208 @@
+/**
+ * The messages dispatcher: one JSON-RPC message in, at most one response
+ * out. It knows the MCP methods and nothing of transports; a transport hands
+ * it a session and a `send` for messages related to the request.
+ *
+ * @module
+ */
+import { RequestContext } from "./context.ts";
+import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { failure, success } from "./jsonrpc.ts";
+import type { Registry } from "./registry.ts";
+import type { Send, Session } from "./session.ts";
+import { callTool } from "./tools.ts";
+import type { Tool } from "./tools.ts";
+import { LOG_LEVELS } from "./types.ts";
+import type {
+  ClientCapabilities,
+  Implementation,
+  JsonObject,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  LogLevel,
+  RequestId,
+} from "./types.ts";
+import { negotiate } from "./versions.ts";
+
+/** What the dispatcher needs from the server. */
+export interface Core {
+  readonly info: Implementation;
+  readonly instructions: string | undefined;
+  readonly tools: Registry<Tool>;
+  readonly pageSize: number;
+  readonly requestTimeoutMs: number;
+  /** The server capabilities, reflecting what is registered now. */
+  capabilities(): JsonObject;
+}
+
+/** One request being served. */
+export interface Call {
+  readonly core: Core;
+  readonly session: Session;
+  readonly id: RequestId;
+  readonly params: JsonObject;
+  readonly signal: AbortSignal;
+  readonly send: Send;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>> | undefined;
+}
+
+/** A method handler: params in, result object out; throw a JsonRpcError to fail. */
+export type MethodHandler = (call: Call) => JsonObject | Promise<JsonObject>;
+
+const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
+
+function requireString(params: JsonObject, key: string): string {
+  const value = params[key];
+  if (typeof value !== "string") throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: "${key}" must be a string`);
+  return value;
+}
+
+function initialize({ core, session, params }: Call): JsonObject {
+  if (session.initialized) {
+    throw new JsonRpcError(ErrorCode.InvalidRequest, "Invalid request: the session is already initialized");
+  }
+  const capabilities = params.capabilities;
+  session.protocolVersion = negotiate(params.protocolVersion);
+  session.clientCapabilities = typeof capabilities === "object" && capabilities !== null
+    ? capabilities as ClientCapabilities
+    : {};
+  session.clientInfo = params.clientInfo as Implementation | undefined;
+  session.initialized = true;
+  const result: JsonObject = {
+    protocolVersion: session.protocolVersion,
+    capabilities: core.capabilities(),
+    serverInfo: core.info,
+  };
+  if (core.instructions !== undefined) result.instructions = core.instructions;
+  return result;
+}
+
+function setLevel({ session, params }: Call): JsonObject {
+  const level = params.level;
+  if (!LOG_LEVELS.includes(level as LogLevel)) {
+    throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: "level" must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  session.logLevel = level as LogLevel;
+  return EMPTY;
+}
+
+function listTools({ core, params }: Call): JsonObject {
+  const page = core.tools.page(params.cursor, core.pageSize);
+  const result: JsonObject = { tools: page.items.map((t) => t.listing) };
+  if (page.nextCursor) result.nextCursor = page.nextCursor;
+  return result;
+}
+
+async function callToolMethod(call: Call): Promise<JsonObject> {
+  const name = requireString(call.params, "name");
+  const tool = call.core.tools.get(name);
+  // Unknown tool is a protocol error, -32602 (tools, 2024-11-05 onward).
+  if (!tool) throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown tool: "${name}"`);
+  const ctx = new RequestContext({
+    session: call.session,
+    id: call.id,
+    signal: call.signal,
+    send: call.send,
+    meta: call.params._meta as JsonObject | undefined,
+    headers: call.headers,
+    requestTimeoutMs: call.core.requestTimeoutMs,
+  });
+  try {
+    return await callTool(tool, call.params.arguments, ctx) as unknown as JsonObject;
+  } finally {
+    ctx.done = true;
+  }
+}
+
+/** The methods every session-era server answers; features add theirs. */
+export const METHODS: Record<string, MethodHandler> = {
+  initialize,
+  ping: () => EMPTY,
+  "logging/setLevel": setLevel,
+  "tools/list": listTools,
+  "tools/call": callToolMethod,
+};
+
+/** Methods a client may send before `initialize` is answered. */
+const BEFORE_INIT = new Set(["initialize", "ping"]);
+
+/**
+ * Serves one request.
+ *
+ * @param core the server
+ * @param session the client's session
+ * @param request the request
+ * @param send where messages related to the request go
+ * @param headers the HTTP headers that carried it
+ * @returns the response, or undefined when the client cancelled the request (no response is sent then)
+ */
+export async function dispatchRequest(
+  core: Core,
+  session: Session,
+  request: JsonRpcRequest,
+  send: Send,
+  headers?: Readonly<Record<string, string | string[] | undefined>>,
+): Promise<JsonRpcResponse | undefined> {
+  const { id, method } = request;
+  const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+  if (!handler) return failure(id, new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method}`));
+  if (!session.initialized && !BEFORE_INIT.has(method)) {
+    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Cannot call ${method}: send initialize first`));
+  }
+  if (session.inflight.has(id)) {
+    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Invalid request: id ${JSON.stringify(id)} is already in use`));
+  }
+  const controller = new AbortController();
+  session.inflight.set(id, controller);
+  try {
+    const result = await handler({
+      core,
+      session,
+      id,
+      params: request.params ?? EMPTY,
+      signal: controller.signal,
+      send,
+      headers,
+    });
+    return controller.signal.aborted ? undefined : success(id, result);
+  } catch (error) {
+    return controller.signal.aborted ? undefined : failure(id, error);
+  } finally {
+    if (session.inflight.get(id) === controller) session.inflight.delete(id);
+  }
+}
+
+/**
+ * Handles one notification from the client. Never answers.
+ *
+ * @param session the client's session
+ * @param notification the notification
+ * @param hooks callbacks for notifications the server exposes
+ */
+export function dispatchNotification(
+  session: Session,
+  notification: JsonRpcNotification,
+  hooks: { onRootsChanged?: (session: Session) => void } = {},
+): void {
+  const params = notification.params ?? EMPTY;
+  switch (notification.method) {
+    case "notifications/cancelled": {
+      // Cancellation refers to a request in the same direction; unknown or finished ids are ignored.
+      const requestId = params.requestId;
+      if (typeof requestId !== "string" && typeof requestId !== "number") return;
+      const running = session.inflight.get(requestId);
+      if (running) {
+        session.inflight.delete(requestId);
+        running.abort(new JsonRpcError(ErrorCode.InternalError, `Cancelled by the client${typeof params.reason === "string" ? `: ${params.reason}` : ""}`));
+      }
+      return;
+    }
+    case "notifications/roots/list_changed":
+      hooks.onRootsChanged?.(session);
+      return;
+    default:
+      // notifications/initialized, notifications/progress and unknown ones need no action.
+      return;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The few HTTP chores every transport shares: reading a bounded JSON body,
+ * and writing JSON or JSON-RPC error responses.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ErrorCode, HttpError, httpError } from "./errors.ts";
+import { failure } from "./jsonrpc.ts";
+
+/** Four mebibytes: the default body limit, as the official SDKs use. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether a `Content-Type` header names JSON (`application/json`, any
+ * parameters, any case).
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const semi = header.indexOf(";");
+  const type = (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
+  return type === "application/json";
+}
+
+/**
+ * Reads a request body as UTF-8 text, refusing more than `limit` bytes.
+ *
+ * A declared `Content-Length` over the limit is refused before a byte is
+ * read; a chunked body is counted as it arrives and refused once it passes
+ * the limit. Either way the rest is never buffered.
+ *
+ * @param req the request
+ * @param limit the most bytes to accept
+ * @returns the body text
+ * @throws {HttpError} 413 with -32600 when the body is too large, 400 when it is cut short
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limit) {
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.resume(); // drain without keeping anything
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = () => {
+      cleanup();
+      reject(httpError(400, ErrorCode.InvalidRequest, "Invalid request: the body was cut short"));
+    };
+    const onClose = () => {
+      if (!req.complete) onError();
+    };
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+function tooLarge(limit: number): HttpError {
+  return httpError(413, ErrorCode.InvalidRequest, `Payload too large: the body exceeds ${limit} bytes`);
+}
+
+/**
+ * Writes a JSON response.
+ *
+ * @param res the response
+ * @param status the HTTP status
+ * @param body any JSON value
+ * @param headers extra headers
+ */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/**
+ * Ends a request that failed: the status, its headers and, when the error
+ * carries one, a JSON-RPC error body with `"id": null`. Anything that is not
+ * an {@linkcode HttpError} becomes a bare 500 with no detail.
+ *
+ * A 413 also closes the connection, since the unread rest of the body would
+ * otherwise be parsed as the next request.
+ */
+export function sendError(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const e = error instanceof HttpError ? error : new HttpError(500, undefined);
+  const headers: Record<string, string> = { ...e.headers };
+  if (e.status === 413) headers.connection = "close";
+  if (e.rpc) sendJson(res, e.status, failure(null, e.rpc), headers);
+  else {
+    res.writeHead(e.status, headers);
+    res.end();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * An ordered, changeable collection of registered things (tools, prompts,
+ * resources), with paging and a coalesced change signal.
+ *
+ * @module
+ */
+import { ErrorCode, JsonRpcError } from "./errors.ts";
+
+/** The handle {@linkcode Registry.add} returns, to change an entry later. */
+export interface Registered {
+  /** Shows the entry again after {@linkcode Registered.disable}. */
+  enable(): void;
+  /** Hides the entry from lists and calls without forgetting it. */
+  disable(): void;
+  /** Removes the entry for good. */
+  remove(): void;
+  /** Whether the entry is listed and callable. */
+  readonly enabled: boolean;
+}
+
+/** One page of a list. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/**
+ * Entries by key, in registration order (so lists are deterministic).
+ *
+ * `onChange` fires once per macrotask however many changes were made in it,
+ * so a loop that adds a hundred tools sends one `list_changed`.
+ */
+export class Registry<T> {
+  #entries = new Map<string, { value: T; enabled: boolean }>();
+  #what: string;
+  #scheduled = false;
+  #listeners: (() => void)[] = [];
+  #version = 0;
+
+  /** @param what the kind of entry, for error messages ("tool") */
+  constructor(what: string) {
+    this.#what = what;
+  }
+
+  /** Number of enabled entries. */
+  get size(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.enabled) n++;
+    return n;
+  }
+
+  /**
+   * Adds an entry.
+   *
+   * @throws {TypeError} when the key is taken
+   */
+  add(key: string, value: T): Registered {
+    if (this.#entries.has(key)) throw new TypeError(`Cannot register ${this.#what} "${key}": it is already registered`);
+    const entry = { value, enabled: true };
+    this.#entries.set(key, entry);
+    this.#changed();
+    const set = (enabled: boolean) => {
+      if (entry.enabled === enabled || this.#entries.get(key) !== entry) return;
+      entry.enabled = enabled;
+      this.#changed();
+    };
+    return {
+      enable: () => set(true),
+      disable: () => set(false),
+      remove: () => {
+        if (this.#entries.get(key) !== entry) return;
+        this.#entries.delete(key);
+        this.#changed();
+      },
+      get enabled() {
+        return entry.enabled;
+      },
+    };
+  }
+
+  /** The enabled entry under `key`. */
+  get(key: string): T | undefined {
+    const entry = this.#entries.get(key);
+    return entry?.enabled ? entry.value : undefined;
+  }
+
+  /** Enabled entries in registration order. */
+  *values(): IterableIterator<T> {
+    for (const e of this.#entries.values()) if (e.enabled) yield e.value;
+  }
+
+  /**
+   * One page of enabled entries. Cursors are opaque: they encode the offset
+   * and the registry's version, so a cursor from before a change is refused
+   * rather than silently skipping or repeating entries.
+   *
+   * @param cursor the `cursor` param, if any
+   * @param pageSize entries per page
+   * @throws {JsonRpcError} -32602 for a cursor this registry did not issue, or one made stale by a change
+   */
+  page(cursor: unknown, pageSize: number): Page<T> {
+    let offset = 0;
+    if (cursor !== undefined) {
+      offset = this.#decode(cursor);
+    }
+    const all = [...this.values()];
+    const items = offset === 0 && all.length <= pageSize ? all : all.slice(offset, offset + pageSize);
+    const next = offset + pageSize;
+    return next < all.length ? { items, nextCursor: this.#encode(next) } : { items };
+  }
+
+  /** Calls `listener` (coalesced) after entries change. */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #encode(offset: number): string {
+    return btoa(`${this.#version}:${offset}`);
+  }
+
+  #decode(cursor: unknown): number {
+    const bad = new JsonRpcError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)?.slice(0, 64)}`);
+    if (typeof cursor !== "string") throw bad;
+    let text: string;
+    try {
+      text = atob(cursor);
+    } catch {
+      throw bad;
+    }
+    const match = /^(\d+):(\d+)$/.exec(text);
+    if (!match || Number(match[1]) !== this.#version) throw bad;
+    return Number(match[2]);
+  }
+
+  #changed(): void {
+    this.#version++;
+    if (this.#scheduled || this.#listeners.length === 0) return;
+    this.#scheduled = true;
+    setTimeout(() => {
+      this.#scheduled = false;
+      for (const listener of this.#listeners) listener();
+    }, 0).unref?.();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * A small router, generic over what it routes to: static and `:param`
+ * segments, and the difference between "no such path" (404) and "no such
+ * method here" (405 with `Allow`). It knows nothing of HTTP messages, so its
+ * values can be handlers, strings in a test, or anything else.
+ *
+ * @module
+ */
+
+/** The outcome of {@linkcode Router.match}. */
+export type RouteMatch<T> =
+  | { status: 200; value: T; params: Record<string, string> }
+  | { status: 404 }
+  | { status: 405; allow: string[] };
+
+interface Route<T> {
+  segments: string[];
+  methods: Map<string, T>;
+}
+
+function split(path: string): string[] {
+  return path.split("/").filter((s) => s !== "");
+}
+
+/**
+ * Routes `(method, path)` to a value.
+ *
+ * Static segments win over `:param` segments at the same depth, whatever the
+ * order of registration. `HEAD` falls back to `GET`.
+ *
+ * @example
+ * ```ts
+ * const router = new Router<string>();
+ * router.add("GET", "/users/:id", "show user");
+ * router.match("GET", "/users/42"); // { status: 200, value: "show user", params: { id: "42" } }
+ * router.match("POST", "/users/42"); // { status: 405, allow: ["GET", "HEAD"] }
+ * ```
+ */
+export class Router<T> {
+  #static = new Map<string, Route<T>>();
+  #dynamic: Route<T>[] = [];
+
+  /**
+   * Adds a route.
+   *
+   * @param method an HTTP method, or `*` for any
+   * @param path a path such as `/users/:id`
+   * @param value what the route leads to
+   * @throws {TypeError} when the same method and path are added twice
+   */
+  add(method: string, path: string, value: T): this {
+    const segments = split(path);
+    const key = "/" + segments.join("/");
+    const isDynamic = segments.some((s) => s.startsWith(":"));
+    let route = isDynamic
+      ? this.#dynamic.find((r) => r.segments.join("/") === segments.join("/"))
+      : this.#static.get(key);
+    if (!route) {
+      route = { segments, methods: new Map() };
+      if (isDynamic) this.#dynamic.push(route);
+      else this.#static.set(key, route);
+    }
+    const verb = method.toUpperCase();
+    if (route.methods.has(verb)) throw new TypeError(`Cannot add route ${verb} ${path}: it already exists`);
+    route.methods.set(verb, value);
+    return this;
+  }
+
+  /**
+   * Finds the value for a request.
+   *
+   * @param method the request method
+   * @param path the path, without the query string
+   * @returns the value and params, or 404, or 405 with the allowed methods
+   */
+  match(method: string, path: string): RouteMatch<T> {
+    let route = this.#static.get(path);
+    let params: Record<string, string> = {};
+    if (!route && this.#static.size > 0) route = this.#static.get("/" + split(path).join("/"));
+    if (!route) {
+      const found = this.#matchDynamic(split(path));
+      if (found) [route, params] = found;
+    }
+    if (!route) return { status: 404 };
+    const value = route.methods.get(method) ??
+      (method === "HEAD" ? route.methods.get("GET") : undefined) ??
+      route.methods.get("*");
+    if (value !== undefined) return { status: 200, value, params };
+    const allow = [...route.methods.keys()];
+    if (allow.includes("GET") && !allow.includes("HEAD")) allow.push("HEAD");
+    return { status: 405, allow };
+  }
+
+  #matchDynamic(parts: string[]): [Route<T>, Record<string, string>] | undefined {
+    let best: [Route<T>, Record<string, string>, number] | undefined;
+    for (const route of this.#dynamic) {
+      if (route.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      let score = 0;
+      let ok = true;
+      for (let i = 0; i < parts.length && ok; i++) {
+        const seg = route.segments[i]!;
+        const part = parts[i]!;
+        if (seg.startsWith(":")) {
+          try {
+            params[seg.slice(1)] = decodeURIComponent(part);
+          } catch {
+            ok = false;
+          }
+        } else if (seg === part) score += 1 << (parts.length - i);
+        else ok = false;
+      }
+      if (ok && (!best || score > best[2])) best = [route, params, score];
+    }
+    return best && [best[0], best[1]];
+  }
+}

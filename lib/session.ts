@@ -1,0 +1,179 @@
+/**
+ * One client's protocol state: what it negotiated, what it is running, and
+ * the requests the server has sent it. Transports own sessions and give each
+ * one a way to send messages that belong to no particular request.
+ *
+ * @module
+ */
+import { ErrorCode, JsonRpcError } from "./errors.ts";
+import type {
+  ClientCapabilities,
+  Implementation,
+  JsonObject,
+  JsonRpcMessage,
+  JsonRpcResponse,
+  LogLevel,
+  RequestId,
+} from "./types.ts";
+
+/** Sends one message to the client. */
+export type Send = (message: JsonRpcMessage) => void;
+
+/** The oldest protocol a client without a version header is assumed to speak (2025-06-18 §2.4). */
+export const DEFAULT_HTTP_VERSION = "2025-03-26";
+
+interface Pending {
+  resolve: (result: JsonObject) => void;
+  reject: (error: Error) => void;
+}
+
+/** Options of {@linkcode Session.request}. */
+export interface RequestOptions {
+  /** Aborts the wait (the client's answer is then ignored). */
+  signal?: AbortSignal;
+  /** Milliseconds to wait for the answer. */
+  timeoutMs?: number;
+  /** Where to send the request; defaults to the session's own channel. */
+  send?: Send;
+}
+
+/**
+ * A client session.
+ *
+ * Nothing here touches a socket: the transport passes `send` for messages
+ * unrelated to a request (list changes, server-wide logs), and closes the
+ * session when its connection ends.
+ */
+export class Session {
+  /** The session id, unique and unguessable. */
+  readonly id: string;
+  /** The negotiated protocol version. */
+  protocolVersion = DEFAULT_HTTP_VERSION;
+  /** What the client declared in `initialize`. */
+  clientCapabilities: ClientCapabilities = {};
+  /** Who the client said it is. */
+  clientInfo: Implementation | undefined;
+  /** The minimum level set by `logging/setLevel`; undefined sends every level. */
+  logLevel: LogLevel | undefined;
+  /** Whether `initialize` has been answered. */
+  initialized = false;
+  /** Resource URIs this session subscribed to. */
+  readonly subscriptions: Set<string> = new Set();
+  /** The principal that opened the session, if authentication is on. */
+  auth: unknown;
+  /** Requests running for this client, by id, so `notifications/cancelled` can stop them. */
+  readonly inflight: Map<RequestId, AbortController> = new Map();
+
+  #send: Send | undefined;
+  #pending = new Map<RequestId, Pending>();
+  #nextId = 0;
+  #controller = new AbortController();
+  #closeListeners: (() => void)[] = [];
+
+  /**
+   * @param id the session id
+   * @param send the channel for messages that belong to no request
+   */
+  constructor(id: string, send?: Send) {
+    this.id = id;
+    this.#send = send;
+  }
+
+  /** Aborted when the session ends. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether the session has ended. */
+  get closed(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** Replaces the channel for unrelated messages (e.g. when a GET stream opens or closes). */
+  setChannel(send: Send | undefined): void {
+    this.#send = send;
+  }
+
+  /** Whether the session currently has a channel for unrelated messages. */
+  get hasChannel(): boolean {
+    return this.#send !== undefined;
+  }
+
+  /**
+   * Sends a message that belongs to no request. Dropped when no channel is
+   * open: the spec lets a server send nothing when the client keeps no stream.
+   */
+  send(message: JsonRpcMessage): void {
+    if (!this.closed) this.#send?.(message);
+  }
+
+  /**
+   * Sends a request to the client and waits for its answer.
+   *
+   * @param method e.g. `sampling/createMessage`
+   * @param params the request params
+   * @param options signal, timeout and channel
+   * @returns the client's `result`
+   * @throws {JsonRpcError} with the client's error, or when the wait is aborted or times out
+   */
+  request(method: string, params: JsonObject, options: RequestOptions = {}): Promise<JsonObject> {
+    if (this.closed) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, `Cannot send ${method}: the session has ended`));
+    const { signal, timeoutMs = 300_000 } = options;
+    signal?.throwIfAborted();
+    const id = this.#nextId++;
+    return new Promise<JsonObject>((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.signal.removeEventListener("abort", onAbort);
+        this.#pending.delete(id);
+      };
+      const onAbort = () => {
+        finish();
+        reject(signal?.reason ?? new JsonRpcError(ErrorCode.InternalError, `Cannot finish ${method}: the session has ended`));
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new JsonRpcError(ErrorCode.InternalError, `Timed out after ${timeoutMs} ms waiting for the client to answer ${method}`));
+      }, timeoutMs);
+      timer.unref?.();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.signal.addEventListener("abort", onAbort, { once: true });
+      this.#pending.set(id, {
+        resolve: (result) => (finish(), resolve(result)),
+        reject: (error) => (finish(), reject(error)),
+      });
+      (options.send ?? ((m) => this.send(m)))({ jsonrpc: "2.0", id, method, params });
+    });
+  }
+
+  /**
+   * Hands a response from the client to the request waiting for it.
+   *
+   * @returns false when no request of this session has that id
+   */
+  receive(response: JsonRpcResponse): boolean {
+    const pending = response.id === null ? undefined : this.#pending.get(response.id);
+    if (!pending) return false;
+    if ("result" in response) pending.resolve(response.result);
+    else pending.reject(new JsonRpcError(response.error.code, response.error.message, response.error.data));
+    return true;
+  }
+
+  /** Runs `listener` once when the session ends. */
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.#closeListeners.push(listener);
+  }
+
+  /** Ends the session: aborts what runs, fails what waits, tells the listeners. */
+  close(): void {
+    if (this.closed) return;
+    const reason = new JsonRpcError(ErrorCode.InternalError, "The session has ended");
+    this.#controller.abort(reason);
+    for (const running of this.inflight.values()) running.abort(reason);
+    this.inflight.clear();
+    this.#send = undefined;
+    for (const listener of this.#closeListeners.splice(0)) listener();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The HTTP+SSE transport of protocol 2024-11-05: `GET /sse` opens a stream
+ * whose first event names the endpoint; the client POSTs every message to
+ * `/messages?sessionId=…` and every server message travels back on the
+ * stream. Deprecated by 2025-03-26, but most deployed clients still speak it.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
+import type { Core } from "../dispatcher.ts";
+import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
+import { isJsonContentType, readBody, sendError, sendJson } from "../http.ts";
+import { classify, failure, parseJson } from "../jsonrpc.ts";
+import { Session } from "../session.ts";
+import { SseWriter } from "../sse.ts";
+import type { SseWriterOptions } from "../sse.ts";
+import type { JsonRpcMessage } from "../types.ts";
+
+/** What the transport needs from the server beyond the dispatcher's {@linkcode Core}. */
+export interface Host extends Core {
+  readonly maxBodyBytes: number;
+  readonly streamOptions: SseWriterOptions;
+  /** Counts a new session in, until it closes. */
+  track(session: Session): void;
+  /** Called for `notifications/roots/list_changed`. */
+  onRootsChanged?: (session: Session) => void;
+}
+
+/**
+ * Serves `GET {base}/sse` and `POST {base}/messages`.
+ *
+ * @example
+ * ```ts
+ * const legacy = new LegacySseTransport(host, "/tools");
+ * // GET /tools/sse      → legacy.open(req, res)
+ * // POST /tools/messages → legacy.post(req, res)
+ * ```
+ */
+export class LegacySseTransport {
+  #host: Host;
+  #endpoint: string;
+  #sessions = new Map<string, Session>();
+
+  /**
+   * @param host the server
+   * @param basePath the mount prefix, e.g. `/tools` (empty for none)
+   */
+  constructor(host: Host, basePath: string) {
+    this.#host = host;
+    this.#endpoint = `${basePath}/messages?sessionId=`;
+  }
+
+  /** Number of open streams. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * Opens a session's stream. The first event is `endpoint`, whose data is
+   * the path to POST to; it is path-absolute, so it holds under any origin.
+   */
+  open(_req: IncomingMessage, res: ServerResponse): void {
+    const id = randomUUID();
+    const stream = new SseWriter(res, this.#host.streamOptions);
+    const send = (message: JsonRpcMessage) => {
+      stream.send({ event: "message", data: JSON.stringify(message) });
+    };
+    const session = new Session(id, send);
+    this.#sessions.set(id, session);
+    this.#host.track(session);
+    stream.onClose(() => {
+      this.#sessions.delete(id);
+      session.close();
+    });
+    session.onClose(() => stream.close());
+    stream.send({ event: "endpoint", data: this.#endpoint + id });
+  }
+
+  /**
+   * Accepts one message for a session: 202 at once, the reply on the stream.
+   * Every refusal carries a JSON-RPC error with `"id": null`.
+   */
+  async post(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    try {
+      const id = query.get("sessionId");
+      if (!id) throw httpError(400, ErrorCode.InvalidRequest, "Bad request: the sessionId query parameter is missing");
+      const session = this.#sessions.get(id);
+      if (!session) throw httpError(404, ErrorCode.InvalidRequest, "Session not found: it has ended or never existed");
+      if (!isJsonContentType(req.headers["content-type"])) {
+        throw httpError(415, ErrorCode.InvalidRequest, "Unsupported media type: the body must be application/json");
+      }
+      const value = parseJson(await readBody(req, this.#host.maxBodyBytes));
+      const message = classify(value);
+      if (message.kind === "invalid") {
+        sendJson(res, 400, failure(message.id, message.error));
+        return;
+      }
+      res.writeHead(202, { "content-type": "text/plain" }).end("Accepted");
+      if (message.kind === "response") session.receive(message.message);
+      else if (message.kind === "notification") {
+        dispatchNotification(session, message.message, this.#host);
+      } else {
+        const response = await dispatchRequest(this.#host, session, message.message, (m) => session.send(m), req.headers);
+        if (response) session.send(response);
+      }
+    } catch (error) {
+      // A JsonRpcError here can only be parseJson's -32700: the body was not JSON.
+      if (error instanceof JsonRpcError) sendJson(res, 400, failure(null, error));
+      else sendError(res, error);
+    }
+  }
+
+  /** Ends every session and its stream. */
+  closeAll(): void {
+    for (const session of this.#sessions.values()) session.close();
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * emcee: MCP servers from plain async functions, over HTTP+SSE, Streamable
+ * HTTP and stdio, with zero runtime dependencies.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "./mod.ts";
+ *
+ * const server = createServer({ name: "demo", version: "1.0.0" });
+ * server.tool("add", {
+ *   description: "Add two numbers",
+ *   inputSchema: {
+ *     type: "object",
+ *     properties: { a: { type: "number" }, b: { type: "number" } },
+ *     required: ["a", "b"],
+ *   },
+ * }, async ({ a, b }) => a + b);
+ * const { url } = await server.listen({ port: 3000 });
+ * console.log(`${url}/sse`);
+ * ```
+ *
+ * @module
+ */
+export { createServer, McpServer } from "./lib/server.ts";
+export type { ListenOptions, Listening, RouteHandler, ServerOptions } from "./lib/server.ts";
+export type { Context, ElicitRequest, ElicitResult, Root, SamplingRequest, SamplingResult } from "./lib/context.ts";
+export type { ToolDefinition, ToolFunction } from "./lib/tools.ts";
+export type { Registered } from "./lib/registry.ts";
+export { ErrorCode, HttpError, JsonRpcError } from "./lib/errors.ts";
+export { Router } from "./lib/router.ts";
+export type { RouteMatch } from "./lib/router.ts";
+export { encodeComment, encodeEvent, SseWriter } from "./lib/sse.ts";
+export type { SseEvent, SseWriterOptions } from "./lib/sse.ts";
+export { compileSchema, formatProblems } from "./lib/schema.ts";
+export type { JsonSchema, SchemaProblem, Validator } from "./lib/schema.ts";
+export { LATEST_LEGACY_VERSION, LEGACY_VERSIONS } from "./lib/versions.ts";
+export { LOG_LEVELS } from "./lib/types.ts";
+export type * from "./lib/types.ts";
