@@ -6,6 +6,7 @@
  *   then connect an MCP client to http://127.0.0.1:3000/tools/sse
  */
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { createServer } from "../mod.ts";
 
@@ -20,8 +21,8 @@ const app = http.createServer((req, res) => {
   res.writeHead(200, { "content-type": "text/plain" }).end("The app's own page\n");
 });
 
-const port = Number(process.env.PORT ?? 3000);
-app.listen(port, "127.0.0.1", () => {
+app.listen(Number(process.env.PORT ?? 3000), "127.0.0.1", () => {
+  const { port } = app.address() as AddressInfo;
   console.log(`app on http://127.0.0.1:${port}/ with MCP at http://127.0.0.1:${port}/tools/sse`);
 });
 
