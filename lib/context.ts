@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ClientError } from "./errors.ts";
 import type { Send, Session } from "./session.ts";
 import { LOG_LEVELS } from "./types.ts";
 import type { ContentBlock, JsonObject, LogLevel, RequestId } from "./types.ts";
@@ -115,6 +115,8 @@ export class RequestContext implements Context {
   #lastProgress = -Infinity;
   /** Set once the response is sent; later progress is dropped (spec: progress stops with the response). */
   done = false;
+  /** Whether progress was sent; see {@linkcode settle}. */
+  #progressed = false;
 
   constructor(init: CallInit) {
     this.#session = init.session;
@@ -145,6 +147,7 @@ export class RequestContext implements Context {
     const params: JsonObject = { progressToken: token, progress };
     if (total !== undefined) params.total = total;
     if (message !== undefined) params.message = message;
+    this.#progressed = true;
     this.#send({ jsonrpc: "2.0", method: "notifications/progress", params });
   }
 
@@ -154,6 +157,17 @@ export class RequestContext implements Context {
     const params: JsonObject = { level, data };
     if (logger !== undefined) params.logger = logger;
     this.#send({ jsonrpc: "2.0", method: "notifications/message", params });
+  }
+
+  /**
+   * Marks the request done. When progress was sent, waits one turn of the
+   * event loop first: the official SDK clients handle notifications a
+   * microtask late and drop progress that lands in the same read as the
+   * response, so the last update and the result go out as separate writes.
+   */
+  settle(): Promise<void> | undefined {
+    this.done = true;
+    return this.#progressed ? new Promise((resolve) => setImmediate(resolve)) : undefined;
   }
 
   sample(request: SamplingRequest): Promise<SamplingResult> {
@@ -185,9 +199,6 @@ export class RequestContext implements Context {
   }
 }
 
-function missingCapability(method: string, capability: string): JsonRpcError {
-  return new JsonRpcError(
-    ErrorCode.InvalidRequest,
-    `Cannot send ${method}: the client did not declare the "${capability}" capability`,
-  );
+function missingCapability(method: string, capability: string): ClientError {
+  return new ClientError(`Cannot send ${method}: the client did not declare the "${capability}" capability`);
 }

@@ -5,13 +5,15 @@
  *
  * @module
  */
-import { RequestContext } from "./context.ts";
+import { complete } from "./completion.ts";
+import { contextOf, EMPTY, pageResult } from "./core.ts";
+import type { Call, Core, MethodHandler } from "./core.ts";
 import { ErrorCode, JsonRpcError } from "./errors.ts";
 import { failure, success } from "./jsonrpc.ts";
-import type { Registry } from "./registry.ts";
+import { getPrompt, listPrompts } from "./prompts.ts";
+import { listResources, listTemplates, readResource, subscribe, unsubscribe } from "./resources.ts";
 import type { Send, Session } from "./session.ts";
 import { callTool } from "./tools.ts";
-import type { Tool } from "./tools.ts";
 import { LOG_LEVELS } from "./types.ts";
 import type {
   ClientCapabilities,
@@ -21,36 +23,10 @@ import type {
   JsonRpcRequest,
   JsonRpcResponse,
   LogLevel,
-  RequestId,
 } from "./types.ts";
 import { negotiate } from "./versions.ts";
 
-/** What the dispatcher needs from the server. */
-export interface Core {
-  readonly info: Implementation;
-  readonly instructions: string | undefined;
-  readonly tools: Registry<Tool>;
-  readonly pageSize: number;
-  readonly requestTimeoutMs: number;
-  /** The server capabilities, reflecting what is registered now. */
-  capabilities(): JsonObject;
-}
-
-/** One request being served. */
-export interface Call {
-  readonly core: Core;
-  readonly session: Session;
-  readonly id: RequestId;
-  readonly params: JsonObject;
-  readonly signal: AbortSignal;
-  readonly send: Send;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>> | undefined;
-}
-
-/** A method handler: params in, result object out; throw a JsonRpcError to fail. */
-export type MethodHandler = (call: Call) => JsonObject | Promise<JsonObject>;
-
-const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
+export type { Call, Core, MethodHandler } from "./core.ts";
 
 function requireString(params: JsonObject, key: string): string {
   const value = params[key];
@@ -89,9 +65,7 @@ function setLevel({ session, params }: Call): JsonObject {
 
 function listTools({ core, params }: Call): JsonObject {
   const page = core.tools.page(params.cursor, core.pageSize);
-  const result: JsonObject = { tools: page.items.map((t) => t.listing) };
-  if (page.nextCursor) result.nextCursor = page.nextCursor;
-  return result;
+  return pageResult("tools", page.items.map((t) => t.listing), page.nextCursor);
 }
 
 async function callToolMethod(call: Call): Promise<JsonObject> {
@@ -99,20 +73,9 @@ async function callToolMethod(call: Call): Promise<JsonObject> {
   const tool = call.core.tools.get(name);
   // Unknown tool is a protocol error, -32602 (tools, 2024-11-05 onward).
   if (!tool) throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown tool: "${name}"`);
-  const ctx = new RequestContext({
-    session: call.session,
-    id: call.id,
-    signal: call.signal,
-    send: call.send,
-    meta: call.params._meta as JsonObject | undefined,
-    headers: call.headers,
-    requestTimeoutMs: call.core.requestTimeoutMs,
-  });
-  try {
-    return await callTool(tool, call.params.arguments, ctx) as unknown as JsonObject;
-  } finally {
-    ctx.done = true;
-  }
+  const ctx = contextOf(call);
+  const result = await callTool(tool, call.params.arguments, ctx).finally(() => ctx.settle());
+  return result as unknown as JsonObject;
 }
 
 /** The methods every session-era server answers; features add theirs. */
@@ -122,6 +85,14 @@ export const METHODS: Record<string, MethodHandler> = {
   "logging/setLevel": setLevel,
   "tools/list": listTools,
   "tools/call": callToolMethod,
+  "resources/list": listResources,
+  "resources/templates/list": listTemplates,
+  "resources/read": readResource,
+  "resources/subscribe": subscribe,
+  "resources/unsubscribe": unsubscribe,
+  "prompts/list": listPrompts,
+  "prompts/get": getPrompt,
+  "completion/complete": complete,
 };
 
 /** Methods a client may send before `initialize` is answered. */

@@ -61,6 +61,32 @@ export class JsonRpcError extends Error {
 }
 
 /**
+ * A server→client request (sampling, elicitation, roots) that did not get a
+ * result: the client answered with an error, never answered in time, lacked
+ * the capability, or went away. Inside a tool it becomes an `isError` result
+ * unless the tool catches it; it is never sent as the tool call's own
+ * JSON-RPC error, since the failure was the client's.
+ */
+export class ClientError extends Error {
+  /** The client's JSON-RPC error code, when it answered with one. */
+  readonly code: number | undefined;
+  /** The client's `error.data`, when it answered with one. */
+  readonly data: unknown;
+
+  /**
+   * @param message what went wrong
+   * @param code the client's error code, if any
+   * @param data the client's error data, if any
+   */
+  constructor(message: string, code?: number, data?: unknown) {
+    super(message);
+    this.name = "ClientError";
+    this.code = code;
+    this.data = data;
+  }
+}
+
+/**
  * A failure that ends an HTTP request with a status code and, usually, a
  * JSON-RPC error body with `"id": null`.
  */

@@ -8,7 +8,8 @@ import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { logPasses } from "./context.ts";
-import type { Core } from "./dispatcher.ts";
+import { canComplete } from "./completion.ts";
+import type { Core } from "./core.ts";
 import { ErrorCode, httpError } from "./errors.ts";
 import { DEFAULT_MAX_BODY_BYTES, sendError, sendJson } from "./http.ts";
 import { Registry } from "./registry.ts";
@@ -16,6 +17,16 @@ import type { Registered } from "./registry.ts";
 import { Router } from "./router.ts";
 import type { Session } from "./session.ts";
 import type { SseWriterOptions } from "./sse.ts";
+import { definePrompt } from "./prompts.ts";
+import type { Prompt, PromptDefinition, PromptFunction } from "./prompts.ts";
+import { defineResource, defineResourceTemplate } from "./resources.ts";
+import type {
+  Resource,
+  ResourceDefinition,
+  ResourceReader,
+  ResourceTemplate,
+  ResourceTemplateDefinition,
+} from "./resources.ts";
 import { defineTool } from "./tools.ts";
 import type { Tool, ToolDefinition, ToolFunction } from "./tools.ts";
 import { LegacySseTransport } from "./transports/sse.ts";
@@ -94,6 +105,9 @@ export class McpServer implements Core {
   readonly info: Implementation;
   readonly instructions: string | undefined;
   readonly tools: Registry<Tool> = new Registry("tool");
+  readonly resources: Registry<Resource> = new Registry("resource");
+  readonly templates: Registry<ResourceTemplate> = new Registry("resource template");
+  readonly prompts: Registry<Prompt> = new Registry("prompt");
   readonly pageSize: number;
   readonly requestTimeoutMs: number;
   readonly maxBodyBytes: number;
@@ -130,6 +144,10 @@ export class McpServer implements Core {
     this.#router.add("POST", `${base}/messages`, (req, res, _p, query) => this.#legacy.post(req, res, query));
 
     this.tools.onChange(() => this.#broadcast("notifications/tools/list_changed"));
+    const resourcesChanged = () => this.#broadcast("notifications/resources/list_changed");
+    this.resources.onChange(resourcesChanged);
+    this.templates.onChange(resourcesChanged);
+    this.prompts.onChange(() => this.#broadcast("notifications/prompts/list_changed"));
   }
 
   /**
@@ -150,6 +168,71 @@ export class McpServer implements Core {
   // deno-lint-ignore no-explicit-any
   tool<Args = any>(name: string, definition: ToolDefinition, fn: ToolFunction<Args>): Registered {
     return this.tools.add(name, defineTool(name, definition, fn as ToolFunction<never>));
+  }
+
+  /**
+   * Registers a resource at a fixed URI.
+   *
+   * @param uri an absolute URI, e.g. `file:///README.md`
+   * @param definition name, description, MIME type and more
+   * @param read returns text, bytes, or resource contents
+   * @returns a handle to disable, enable or remove the resource
+   * @throws {TypeError} for a URI without a scheme, or one registered already
+   * @example
+   * ```ts
+   * server.resource("config://app", { mimeType: "application/json" }, () => JSON.stringify(config));
+   * ```
+   */
+  resource(uri: string, definition: ResourceDefinition, read: ResourceReader): Registered {
+    return this.resources.add(uri, defineResource(uri, definition, read));
+  }
+
+  /**
+   * Registers an RFC 6570 resource template; `read` gets the matched variables.
+   *
+   * @param uriTemplate e.g. `users://{id}/profile` or `file:///{+path}`
+   * @param definition name, description, MIME type, and completers by variable
+   * @param read returns text, bytes, or resource contents
+   * @returns a handle to disable, enable or remove the template
+   * @throws {TypeError} for a malformed template, or one registered already
+   * @example
+   * ```ts
+   * server.resourceTemplate("users://{id}/profile", {}, ({ params }) => `User ${params.id}`);
+   * ```
+   */
+  resourceTemplate(uriTemplate: string, definition: ResourceTemplateDefinition, read: ResourceReader): Registered {
+    return this.templates.add(uriTemplate, defineResourceTemplate(uriTemplate, definition, read));
+  }
+
+  /**
+   * Registers a prompt.
+   *
+   * @param name unique name
+   * @param definition description and declared arguments (with optional completers)
+   * @param fn returns a string, content, or messages
+   * @returns a handle to disable, enable or remove the prompt
+   * @throws {TypeError} for a missing name or one registered already
+   * @example
+   * ```ts
+   * server.prompt("review", { arguments: [{ name: "code", required: true }] },
+   *   ({ code }) => `Please review:\n${code}`);
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  prompt<Args = any>(name: string, definition: PromptDefinition, fn: PromptFunction<Args>): Registered {
+    return this.prompts.add(name, definePrompt(name, definition, fn as PromptFunction<never>));
+  }
+
+  /**
+   * Tells every session subscribed to `uri` that it changed
+   * (`notifications/resources/updated`).
+   */
+  resourceUpdated(uri: string): void {
+    for (const session of this.#sessions) {
+      if (session.subscriptions.has(uri)) {
+        session.send({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } });
+      }
+    }
   }
 
   /**
@@ -217,6 +300,9 @@ export class McpServer implements Core {
   /** The capabilities sent in `initialize`, reflecting what is registered. */
   capabilities(): JsonObject {
     const caps: JsonObject = { logging: {} };
+    if (canComplete(this)) caps.completions = {};
+    if (this.prompts.size > 0) caps.prompts = { listChanged: true };
+    if (this.resources.size > 0 || this.templates.size > 0) caps.resources = { subscribe: true, listChanged: true };
     if (this.tools.size > 0) caps.tools = { listChanged: true };
     return caps;
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ClientError } from "./errors.ts";
 import type {
   ClientCapabilities,
   Implementation,
@@ -114,10 +114,11 @@ export class Session {
    * @param params the request params
    * @param options signal, timeout and channel
    * @returns the client's `result`
-   * @throws {JsonRpcError} with the client's error, or when the wait is aborted or times out
+   * @throws {ClientError} when the client answers with an error, the wait times out or the session ends
+   * @throws the signal's reason when `signal` aborts
    */
   request(method: string, params: JsonObject, options: RequestOptions = {}): Promise<JsonObject> {
-    if (this.closed) return Promise.reject(new JsonRpcError(ErrorCode.InternalError, `Cannot send ${method}: the session has ended`));
+    if (this.closed) return Promise.reject(new ClientError(`Cannot send ${method}: the session has ended`));
     const { signal, timeoutMs = 300_000 } = options;
     signal?.throwIfAborted();
     const id = this.#nextId++;
@@ -130,11 +131,11 @@ export class Session {
       };
       const onAbort = () => {
         finish();
-        reject(signal?.reason ?? new JsonRpcError(ErrorCode.InternalError, `Cannot finish ${method}: the session has ended`));
+        reject(signal?.aborted ? signal.reason : new ClientError(`Cannot finish ${method}: the session has ended`));
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new JsonRpcError(ErrorCode.InternalError, `Timed out after ${timeoutMs} ms waiting for the client to answer ${method}`));
+        reject(new ClientError(`Timed out after ${timeoutMs} ms waiting for the client to answer ${method}`));
       }, timeoutMs);
       timer.unref?.();
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -156,7 +157,10 @@ export class Session {
     const pending = response.id === null ? undefined : this.#pending.get(response.id);
     if (!pending) return false;
     if ("result" in response) pending.resolve(response.result);
-    else pending.reject(new JsonRpcError(response.error.code, response.error.message, response.error.data));
+    else {
+      const { code, message, data } = response.error;
+      pending.reject(new ClientError(`The client answered with an error: ${message}`, code, data));
+    }
     return true;
   }
 
@@ -169,7 +173,7 @@ export class Session {
   /** Ends the session: aborts what runs, fails what waits, tells the listeners. */
   close(): void {
     if (this.closed) return;
-    const reason = new JsonRpcError(ErrorCode.InternalError, "The session has ended");
+    const reason = new ClientError("The session has ended");
     this.#controller.abort(reason);
     for (const running of this.inflight.values()) running.abort(reason);
     this.inflight.clear();

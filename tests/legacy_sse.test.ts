@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { createServer } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { LegacyClient } from "./_client.ts";
+import type { Message } from "./_client.ts";
 
 let server: McpServer;
 let base: string;
@@ -186,7 +187,7 @@ describe("HTTP+SSE transport", () => {
     const client = await connected();
     const all = await client.request("tools/call", { name: "log" });
     assert.deepEqual(all.before.map((m) => m.params.level), ["debug", "error"]);
-    assert.deepEqual(all.before[1].params, { level: "error", data: { what: "an error" }, logger: "tests" });
+    assert.deepEqual(all.before[1]!.params, { level: "error", data: { what: "an error" }, logger: "tests" });
     const set = await client.request("logging/setLevel", { level: "warning" });
     assert.deepEqual(set.response.result, {});
     const filtered = await client.request("tools/call", { name: "log" });
@@ -217,7 +218,7 @@ describe("HTTP+SSE transport", () => {
     while (!released) await new Promise((r) => setTimeout(r, 5));
     const { response } = await client.request("tools/call", { name: "add", arguments: { a: 1, b: 1 } });
     assert.equal(response.result.content[0].text, "2");
-    released();
+    released!();
     released = undefined;
     const slow = await client.message();
     assert.deepEqual(slow, { jsonrpc: "2.0", id: "slow", result: { content: [{ type: "text", text: "released" }] } });
@@ -252,7 +253,7 @@ describe("HTTP+SSE bad input: a precise error and the server keeps serving", () 
   async function expectError(res: Response, status: number, code: number, id: unknown = null): Promise<void> {
     assert.equal(res.status, status);
     assert.equal(res.headers.get("content-type"), "application/json");
-    const body = await res.json();
+    const body = await res.json() as Message;
     assert.equal(body.jsonrpc, "2.0");
     assert.equal(body.id, id);
     assert.equal(body.error.code, code);
