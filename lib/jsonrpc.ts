@@ -76,7 +76,11 @@ export function classify(value: unknown): Classified {
     return { kind: "request", message: value as unknown as JsonRpcRequest };
   }
   if ("result" in value || "error" in value) {
-    if (!isId(value.id) && value.id !== null) {
+    if ("result" in value && "error" in value) {
+      return invalid(id, 'Invalid response: it has both "result" and "error"');
+    }
+    // Only an error response may have a null id: the request's could not be read (JSON-RPC 2.0 §5).
+    if (!isId(value.id) && !("error" in value && value.id === null)) {
       return invalid(null, 'Invalid response: "id" must be a string or a number');
     }
     if ("result" in value ? !isObject(value.result) : !isObject(value.error)) {

@@ -70,6 +70,7 @@ export class Registry<T> {
       remove: () => {
         if (this.#entries.get(key) !== entry) return;
         this.#entries.delete(key);
+        entry.enabled = false;
         this.#changed();
       },
       get enabled() {

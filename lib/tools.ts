@@ -175,7 +175,12 @@ function toResult(tool: Tool, value: unknown): CallToolResult {
   else if (typeof value === "object" && value !== null && Array.isArray((value as CallToolResult).content)) {
     result = value as CallToolResult;
   } else {
-    const text = JSON.stringify(value);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      // Circular structures and BigInts: the tool's bug, reported as its failure.
+    }
     if (text === undefined) return errorResult(`Tool "${tool.name}" returned a value that is not JSON`);
     result = { content: [{ type: "text", text }] };
     if (tool.validateOutput && typeof value === "object" && value !== null && !Array.isArray(value)) {
