@@ -105,6 +105,7 @@ export class Registry<T> {
       offset = this.#decode(cursor);
     }
     const all = [...this.values()];
+    if (offset > all.length) throw this.#bad(cursor);
     const items = offset === 0 && all.length <= pageSize ? all : all.slice(offset, offset + pageSize);
     const next = offset + pageSize;
     return next < all.length ? { items, nextCursor: this.#encode(next) } : { items };
@@ -119,8 +120,12 @@ export class Registry<T> {
     return btoa(`${this.#version}:${offset}`);
   }
 
+  #bad(cursor: unknown): JsonRpcError {
+    return new JsonRpcError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)?.slice(0, 64)}`);
+  }
+
   #decode(cursor: unknown): number {
-    const bad = new JsonRpcError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)?.slice(0, 64)}`);
+    const bad = this.#bad(cursor);
     if (typeof cursor !== "string") throw bad;
     let text: string;
     try {

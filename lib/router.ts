@@ -74,25 +74,22 @@ export class Router<T> {
    * @returns the value and params, or 404, or 405 with the allowed methods
    */
   match(method: string, path: string): RouteMatch<T> {
-    let route = this.#static.get(path);
-    let params: Record<string, string> = {};
-    if (!route && this.#static.size > 0) route = this.#static.get("/" + split(path).join("/"));
-    if (!route) {
-      const found = this.#matchDynamic(split(path));
-      if (found) [route, params] = found;
-    }
-    if (!route) return { status: 404 };
-    const value = route.methods.get(method) ??
-      (method === "HEAD" ? route.methods.get("GET") : undefined) ??
-      route.methods.get("*");
-    if (value !== undefined) return { status: 200, value, params };
-    const allow = [...route.methods.keys()];
+    const fixed = this.#static.get(path) ?? this.#static.get("/" + split(path).join("/"));
+    const value = fixed && pick(fixed, method);
+    if (value !== undefined) return { status: 200, value, params: {} };
+    // A static path without this method may still match a :param route that has it.
+    const found = this.#dynamic.length > 0 ? this.#matchDynamic(split(path), method) : undefined;
+    if (found && found[2] !== undefined) return { status: 200, value: found[2], params: found[1] };
+    const routes = [fixed, found?.[0]].filter((r) => r !== undefined);
+    if (routes.length === 0) return { status: 404 };
+    const allow = [...new Set(routes.flatMap((r) => [...r.methods.keys()]))];
     if (allow.includes("GET") && !allow.includes("HEAD")) allow.push("HEAD");
     return { status: 405, allow };
   }
 
-  #matchDynamic(parts: string[]): [Route<T>, Record<string, string>] | undefined {
-    let best: [Route<T>, Record<string, string>, number] | undefined;
+  /** The best :param route for `parts`: one that has `method` first, then the most static segments. */
+  #matchDynamic(parts: string[], method: string): [Route<T>, Record<string, string>, T | undefined] | undefined {
+    let best: [Route<T>, Record<string, string>, T | undefined, number] | undefined;
     for (const route of this.#dynamic) {
       if (route.segments.length !== parts.length) continue;
       const params: Record<string, string> = {};
@@ -110,8 +107,16 @@ export class Router<T> {
         } else if (seg === part) score += 1 << (parts.length - i);
         else ok = false;
       }
-      if (ok && (!best || score > best[2])) best = [route, params, score];
+      if (!ok) continue;
+      const value = pick(route, method);
+      if (value !== undefined) score += 1 << (parts.length + 1);
+      if (!best || score > best[3]) best = [route, params, value, score];
     }
-    return best && [best[0], best[1]];
+    return best && [best[0], best[1], best[2]];
   }
+}
+
+function pick<T>(route: Route<T>, method: string): T | undefined {
+  return route.methods.get(method) ?? (method === "HEAD" ? route.methods.get("GET") : undefined) ??
+    route.methods.get("*");
 }

@@ -132,6 +132,9 @@ export class McpServer implements Core {
     if (icons !== undefined) this.info.icons = icons;
     this.instructions = options.instructions;
     this.pageSize = options.pageSize ?? 100;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
+      throw new RangeError(`Cannot create server: pageSize must be a positive integer, not ${options.pageSize}`);
+    }
     this.requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.streamOptions = { keepAliveMs: options.keepAliveMs, maxQueuedBytes: options.maxQueuedBytes };

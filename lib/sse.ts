@@ -163,13 +163,15 @@ export class SseWriter {
 
   #write(chunk: string): boolean {
     if (this.#closed) return false;
-    this.#res.write(chunk);
+    // Judge the reader by what it left unread before this write, so one event
+    // larger than the bound still reaches a reader that keeps up.
     if (this.#res.writableLength > this.#maxQueued) {
       // The reader stopped reading; holding more would let one client grow our memory.
       this.#res.destroy();
       this.#finish();
       return false;
     }
+    this.#res.write(chunk);
     return true;
   }
 

@@ -212,3 +212,14 @@ describe("Registry", () => {
     assert.deepEqual(calls, ["first", "second", "first", "second"]);
   });
 });
+
+describe("Registry cursors", () => {
+  it("page() refuses a well-formed cursor whose offset is past the end", () => {
+    const registry = new Registry<string>("thing");
+    registry.add("a", "a");
+    const first = registry.page(undefined, 1);
+    assert.equal(first.nextCursor, undefined);
+    const forged = btoa("1:99");
+    assert.throws(() => registry.page(forged, 1), (e: unknown) => e instanceof JsonRpcError && e.code === ErrorCode.InvalidParams);
+  });
+});

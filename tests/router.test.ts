@@ -157,3 +157,21 @@ describe("Router", () => {
     assert.deepEqual(router.match("GET", "/sse"), { status: 200, value: "GET /sse", params: {} });
   });
 });
+
+describe("Router across static and :param routes", () => {
+  it("match() falls through to a :param route that has the method a static path lacks", () => {
+    const router = new Router<string>();
+    router.add("GET", "/users/me", "me");
+    router.add("DELETE", "/users/:id", "delete");
+    assert.deepEqual(router.match("DELETE", "/users/me"), { status: 200, value: "delete", params: { id: "me" } });
+    assert.deepEqual(router.match("GET", "/users/me"), { status: 200, value: "me", params: {} });
+    assert.deepEqual(router.match("POST", "/users/me"), { status: 405, allow: ["GET", "DELETE", "HEAD"] });
+  });
+
+  it("match() prefers the :param route that has the method", () => {
+    const router = new Router<string>();
+    router.add("GET", "/a/:x", "get x");
+    router.add("POST", "/:y/b", "post y");
+    assert.deepEqual(router.match("POST", "/a/b"), { status: 200, value: "post y", params: { y: "a" } });
+  });
+});

@@ -310,6 +310,18 @@ describe("SseWriter over a real socket", () => {
     await body.until(() => false);
   });
 
+  it("SseWriter delivers one event larger than maxQueuedBytes to a reader that keeps up", async () => {
+    const { writer, body } = await open({ keepAliveMs: 0, maxQueuedBytes: 64 * 1024 });
+    const data = "x".repeat(256 * 1024);
+    const expected = encodeEvent({ data });
+    const sent = writer.send({ data });
+    if (sent) await body.length(expected.length);
+    assert.equal(sent, true, "a reader that has read everything so far was cut off");
+    assert.equal(body.text, expected);
+    writer.close();
+    await body.until(() => false);
+  });
+
   it("SseWriter disconnects a reader that stops reading once maxQueuedBytes pile up", async () => {
     const made = nextWriter({ keepAliveMs: 0, maxQueuedBytes: 64 * 1024 });
     const socket: Socket = connect(port, "127.0.0.1");
