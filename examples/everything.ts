@@ -3,7 +3,8 @@
  * official MCP conformance suite expects of a server under test.
  *
  *   npx tsx examples/everything.ts
- *   HTTP+SSE (2024-11-05):  http://127.0.0.1:3000/sse
+ *   Streamable HTTP (2025-03-26 … 2025-11-25):  http://127.0.0.1:3000/mcp
+ *   HTTP+SSE (2024-11-05):                       http://127.0.0.1:3000/sse
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -341,7 +342,7 @@ const isMain = (import.meta as { main?: boolean }).main ?? process.argv[1] === f
 if (isMain) {
   const server = everything();
   const { url } = await server.listen({ port: Number(process.env.PORT ?? 3000) });
-  console.log(`emcee "everything" listening: ${url}/sse (HTTP+SSE)`);
+  console.log(`emcee "everything" listening: ${url}/mcp (Streamable HTTP) and ${url}/sse (HTTP+SSE)`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => void server.close().then(() => process.exit(0)));
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { ClientError } from "./errors.ts";
-import type { Send, Session } from "./session.ts";
+import type { Channel, Headers, Session } from "./session.ts";
 import { LOG_LEVELS } from "./types.ts";
 import type { ContentBlock, JsonObject, LogLevel, RequestId } from "./types.ts";
 
@@ -58,7 +58,7 @@ export interface Context {
   /** The session id, if the transport keeps sessions. */
   readonly sessionId: string | undefined;
   /** The HTTP headers of the request that carried this call (empty on stdio). */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly headers: Headers;
   /** The request's `params._meta`. */
   readonly meta: Readonly<JsonObject>;
   /** The principal returned by the server's `authenticate` option, if any. */
@@ -78,6 +78,14 @@ export interface Context {
   elicit(request: ElicitRequest): Promise<ElicitResult>;
   /** Asks the client for its roots (`roots/list`). */
   roots(): Promise<Root[]>;
+  /**
+   * Ends the HTTP connection that carries this request's SSE stream, keeping
+   * the stream: the client reconnects after `retryMs` with `Last-Event-ID`
+   * and receives what it missed (SSE polling, 2025-11-25). Lets long calls
+   * survive proxies that cut idle connections. Does nothing where the
+   * transport cannot resume (HTTP+SSE, stdio, JSON replies, older clients).
+   */
+  closeSseStream(retryMs?: number): void;
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
@@ -93,9 +101,8 @@ export interface CallInit {
   id: RequestId;
   signal: AbortSignal;
   /** Where messages related to this request go (its POST stream, or the session's stream). */
-  send: Send;
+  channel: Channel;
   meta: JsonObject | undefined;
-  headers?: Readonly<Record<string, string | string[] | undefined>>;
   /** Milliseconds to wait for the client's answer to a server→client request. */
   requestTimeoutMs: number;
 }
@@ -107,10 +114,10 @@ export interface CallInit {
 export class RequestContext implements Context {
   readonly signal: AbortSignal;
   readonly requestId: RequestId;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly headers: Headers;
   readonly meta: Readonly<JsonObject>;
   #session: Session;
-  #send: Send;
+  #channel: Channel;
   #timeoutMs: number;
   #lastProgress = -Infinity;
   /** Set once the response is sent; later progress is dropped (spec: progress stops with the response). */
@@ -122,9 +129,9 @@ export class RequestContext implements Context {
     this.#session = init.session;
     this.requestId = init.id;
     this.signal = init.signal;
-    this.#send = init.send;
+    this.#channel = init.channel;
     this.meta = init.meta ?? NO_HEADERS;
-    this.headers = init.headers ?? NO_HEADERS;
+    this.headers = init.channel.headers ?? NO_HEADERS;
     this.#timeoutMs = init.requestTimeoutMs;
   }
 
@@ -148,7 +155,7 @@ export class RequestContext implements Context {
     if (total !== undefined) params.total = total;
     if (message !== undefined) params.message = message;
     this.#progressed = true;
-    this.#send({ jsonrpc: "2.0", method: "notifications/progress", params });
+    this.#channel.send({ jsonrpc: "2.0", method: "notifications/progress", params });
   }
 
   log(level: LogLevel, data: unknown, logger?: string): void {
@@ -156,7 +163,7 @@ export class RequestContext implements Context {
     if (this.done || !logPasses(level, this.#session.logLevel)) return;
     const params: JsonObject = { level, data };
     if (logger !== undefined) params.logger = logger;
-    this.#send({ jsonrpc: "2.0", method: "notifications/message", params });
+    this.#channel.send({ jsonrpc: "2.0", method: "notifications/message", params });
   }
 
   /**
@@ -168,6 +175,10 @@ export class RequestContext implements Context {
   settle(): Promise<void> | undefined {
     this.done = true;
     return this.#progressed ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+  }
+
+  closeSseStream(retryMs = 1000): void {
+    if (!this.done) this.#channel.closeSseStream?.(retryMs);
   }
 
   sample(request: SamplingRequest): Promise<SamplingResult> {
@@ -194,7 +205,7 @@ export class RequestContext implements Context {
     return this.#session.request(method, params as JsonObject, {
       signal: this.signal,
       timeoutMs: this.#timeoutMs,
-      send: this.#send,
+      send: this.#channel.send,
     });
   }
 }

@@ -9,7 +9,7 @@ import { RequestContext } from "./context.ts";
 import type { Prompt } from "./prompts.ts";
 import type { Registry } from "./registry.ts";
 import type { Resource, ResourceTemplate } from "./resources.ts";
-import type { Send, Session } from "./session.ts";
+import type { Channel, Session } from "./session.ts";
 import type { Tool } from "./tools.ts";
 import type { Implementation, JsonObject, RequestId } from "./types.ts";
 
@@ -34,8 +34,8 @@ export interface Call {
   readonly id: RequestId;
   readonly params: JsonObject;
   readonly signal: AbortSignal;
-  readonly send: Send;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>> | undefined;
+  /** Where messages related to this request go. */
+  readonly channel: Channel;
 }
 
 /** A method handler: params in, result object out; throw a JsonRpcError to fail. */
@@ -50,9 +50,8 @@ export function contextOf(call: Call): RequestContext {
     session: call.session,
     id: call.id,
     signal: call.signal,
-    send: call.send,
+    channel: call.channel,
     meta: call.params._meta as JsonObject | undefined,
-    headers: call.headers,
     requestTimeoutMs: call.core.requestTimeoutMs,
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The messages dispatcher: one JSON-RPC message in, at most one response
  * out. It knows the MCP methods and nothing of transports; a transport hands
- * it a session and a `send` for messages related to the request.
+ * it a session and a channel for messages related to the request.
  *
  * @module
  */
@@ -12,7 +12,7 @@ import { ErrorCode, JsonRpcError } from "./errors.ts";
 import { failure, success } from "./jsonrpc.ts";
 import { getPrompt, listPrompts } from "./prompts.ts";
 import { listResources, listTemplates, readResource, subscribe, unsubscribe } from "./resources.ts";
-import type { Send, Session } from "./session.ts";
+import type { Channel, Session } from "./session.ts";
 import { callTool } from "./tools.ts";
 import { LOG_LEVELS } from "./types.ts";
 import type {
@@ -104,16 +104,14 @@ const BEFORE_INIT = new Set(["initialize", "ping"]);
  * @param core the server
  * @param session the client's session
  * @param request the request
- * @param send where messages related to the request go
- * @param headers the HTTP headers that carried it
+ * @param channel where messages related to the request go, and its headers
  * @returns the response, or undefined when the client cancelled the request (no response is sent then)
  */
 export async function dispatchRequest(
   core: Core,
   session: Session,
   request: JsonRpcRequest,
-  send: Send,
-  headers?: Readonly<Record<string, string | string[] | undefined>>,
+  channel: Channel,
 ): Promise<JsonRpcResponse | undefined> {
   const { id, method } = request;
   const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
@@ -133,8 +131,7 @@ export async function dispatchRequest(
       id,
       params: request.params ?? EMPTY,
       signal: controller.signal,
-      send,
-      headers,
+      channel,
     });
     return controller.signal.aborted ? undefined : success(id, result);
   } catch (error) {

@@ -22,6 +22,30 @@ export function isJsonContentType(header: string | undefined): boolean {
   return type === "application/json";
 }
 
+/** Which of the two MCP reply types an `Accept` header allows. */
+export interface Accepts {
+  json: boolean;
+  sse: boolean;
+}
+
+/**
+ * Reads an `Accept` header leniently: a missing header, any-type and the
+ * `application` or `text` wildcard ranges count; `q=0` refuses a type.
+ */
+export function parseAccept(header: string | undefined): Accepts {
+  if (!header) return { json: true, sse: true };
+  let json = false;
+  let sse = false;
+  for (const part of header.split(",")) {
+    const [range = "", ...params] = part.split(";");
+    const type = range.trim().toLowerCase();
+    if (params.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/i.test(p))) continue;
+    if (type === "*/*" || type === "application/*" || type === "application/json") json = true;
+    if (type === "*/*" || type === "text/*" || type === "text/event-stream") sse = true;
+  }
+  return { json, sse };
+}
+
 /**
  * Reads a request body as UTF-8 text, refusing more than `limit` bytes.
  *

@@ -7,6 +7,7 @@
 import { ErrorCode, JsonRpcError } from "./errors.ts";
 import type {
   JsonObject,
+  JsonRpcMessage,
   JsonRpcErrorResponse,
   JsonRpcNotification,
   JsonRpcRequest,
@@ -105,4 +106,18 @@ export function failure(id: RequestId | null, error: unknown): JsonRpcErrorRespo
     ? error
     : new JsonRpcError(ErrorCode.InternalError, "Internal error");
   return { jsonrpc: "2.0", id, error: e.toJSON() };
+}
+
+/**
+ * Serialises a message for the wire. A result that cannot be serialised (a
+ * cycle, a BigInt) becomes a -32603 error for the same id instead of
+ * throwing, so one bad value never leaves a request unanswered.
+ */
+export function serialize(message: JsonRpcMessage): string {
+  try {
+    return JSON.stringify(message);
+  } catch {
+    const id = "id" in message && message.id !== undefined ? message.id : null;
+    return JSON.stringify(failure(id, new JsonRpcError(ErrorCode.InternalError, "Internal error: the result is not serialisable")));
+  }
 }

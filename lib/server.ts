@@ -29,7 +29,12 @@ import type {
 } from "./resources.ts";
 import { defineTool } from "./tools.ts";
 import type { Tool, ToolDefinition, ToolFunction } from "./tools.ts";
+import { MemoryEventStore } from "./event_store.ts";
+import type { EventStore } from "./event_store.ts";
+import { createGuard } from "./guard.ts";
+import type { GuardOptions } from "./guard.ts";
 import { LegacySseTransport } from "./transports/sse.ts";
+import { StreamableHttpTransport } from "./transports/streamable.ts";
 import type { Icon, Implementation, JsonObject, LogLevel } from "./types.ts";
 
 /** Options of {@linkcode createServer}. */
@@ -62,6 +67,18 @@ export interface ServerOptions {
   pageSize?: number;
   /** Called when a client sends `notifications/roots/list_changed`. */
   onRootsChanged?: (sessionId: string) => void;
+  /** Streamable HTTP without sessions: every POST stands alone; GET and DELETE answer 405. Default false. */
+  stateless?: boolean;
+  /**
+   * Where Streamable HTTP keeps sent events for clients that resume with
+   * `Last-Event-ID`. Default: a bounded in-memory store; `false` turns
+   * resumption (and SSE polling) off.
+   */
+  eventStore?: EventStore | false;
+  /** `Host` names allowed to reach the MCP endpoints; see {@linkcode GuardOptions}. */
+  allowedHosts?: string[];
+  /** Origins allowed to reach the MCP endpoints; see {@linkcode GuardOptions}. */
+  allowedOrigins?: string[];
 }
 
 /**
@@ -117,6 +134,7 @@ export class McpServer implements Core {
   #router = new Router<Handler>();
   #sessions = new Set<Session>();
   #legacy: LegacySseTransport;
+  #streamable: StreamableHttpTransport;
   #http: HttpServer | undefined;
 
   /** @param options see {@linkcode ServerOptions} */
@@ -142,9 +160,25 @@ export class McpServer implements Core {
     this.onRootsChanged = hook && ((session) => hook(session.id));
 
     const base = normaliseBase(options.basePath ?? "");
-    this.#legacy = new LegacySseTransport(this, base);
-    this.#router.add("GET", `${base}/sse`, (req, res) => this.#legacy.open(req, res));
-    this.#router.add("POST", `${base}/messages`, (req, res, _p, query) => this.#legacy.post(req, res, query));
+    const guard = createGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+    const mcp = (method: string, path: string, handler: Handler) =>
+      this.#router.add(method, `${base}${path}`, (req, res, params, query) => {
+        const refused = guard(req);
+        return refused ? sendError(res, refused) : handler(req, res, params, query);
+      });
+    const legacy = this.#legacy = new LegacySseTransport(this, base);
+    mcp("GET", "/sse", (req, res) => legacy.open(req, res));
+    mcp("POST", "/messages", (req, res, _p, query) => legacy.post(req, res, query));
+    const streamable = this.#streamable = new StreamableHttpTransport(this, {
+      stateless: options.stateless,
+      eventStore: options.eventStore === false ? undefined : options.eventStore ?? new MemoryEventStore(),
+      legacyGet: (req, res) => legacy.open(req, res),
+    });
+    mcp("POST", "/mcp", (req, res) => streamable.post(req, res));
+    if (!streamable.stateless) {
+      mcp("GET", "/mcp", (req, res) => streamable.get(req, res));
+      mcp("DELETE", "/mcp", (req, res) => streamable.delete(req, res));
+    }
 
     this.tools.onChange(() => this.#broadcast("notifications/tools/list_changed"));
     const resourcesChanged = () => this.#broadcast("notifications/resources/list_changed");
@@ -360,6 +394,7 @@ export class McpServer implements Core {
    */
   close(): Promise<void> {
     this.#legacy.closeAll();
+    this.#streamable.closeAll();
     for (const session of this.#sessions) session.close();
     const http = this.#http;
     this.#http = undefined;

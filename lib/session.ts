@@ -19,6 +19,23 @@ import type {
 /** Sends one message to the client. */
 export type Send = (message: JsonRpcMessage) => void;
 
+/** HTTP request headers, as `node:http` gives them. */
+export type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/** Where one request's related messages go, and what else its transport offers. */
+export interface Channel {
+  /** Sends a message related to the request (progress, logs, server→client requests). */
+  send: Send;
+  /** The HTTP headers that carried the request. */
+  headers?: Headers;
+  /**
+   * Ends the HTTP connection of the request's SSE stream while the stream
+   * lives on, asking the client to reconnect after `retryMs` (2025-11-25 SSE
+   * polling). Absent where the transport cannot resume.
+   */
+  closeSseStream?: (retryMs: number) => void;
+}
+
 /** The oldest protocol a client without a version header is assumed to speak (2025-06-18 §2.4). */
 export const DEFAULT_HTTP_VERSION = "2025-03-26";
 

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CreateMessageRequestSchema,
@@ -29,6 +30,7 @@ after(() => server.close());
 
 const transports: Record<string, () => Transport> = {
   "HTTP+SSE": () => new SSEClientTransport(new URL(`${base}/sse`)),
+  "Streamable HTTP": () => new StreamableHTTPClientTransport(new URL(`${base}/mcp`)),
 };
 
 interface Seen {

@@ -12,7 +12,7 @@ import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
 import type { Core } from "../dispatcher.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { isJsonContentType, readBody, sendError, sendJson } from "../http.ts";
-import { classify, failure, parseJson } from "../jsonrpc.ts";
+import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
 import { Session } from "../session.ts";
 import { SseWriter } from "../sse.ts";
 import type { SseWriterOptions } from "../sse.ts";
@@ -65,7 +65,7 @@ export class LegacySseTransport {
     const id = randomUUID();
     const stream = new SseWriter(res, this.#host.streamOptions);
     const send = (message: JsonRpcMessage) => {
-      stream.send({ event: "message", data: JSON.stringify(message) });
+      stream.send({ event: "message", data: serialize(message) });
     };
     const session = new Session(id, send);
     this.#sessions.set(id, session);
@@ -102,7 +102,8 @@ export class LegacySseTransport {
       else if (message.kind === "notification") {
         dispatchNotification(session, message.message, this.#host);
       } else {
-        const response = await dispatchRequest(this.#host, session, message.message, (m) => session.send(m), req.headers);
+        const channel = { send: (m: JsonRpcMessage) => session.send(m), headers: req.headers };
+        const response = await dispatchRequest(this.#host, session, message.message, channel);
         if (response) session.send(response);
       }
     } catch (error) {

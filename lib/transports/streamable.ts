@@ -1,0 +1,396 @@
+/**
+ * Streamable HTTP (2025-03-26 … 2025-11-25): one endpoint, `POST` for every
+ * client message, an optional `GET` stream for messages unrelated to a
+ * request, `DELETE` to end a session, and resumable SSE streams.
+ *
+ * A request is answered with `application/json` unless something must be
+ * sent before its result (progress, logs, a request to the client): the
+ * reply then switches to `text/event-stream` at that first message.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
+import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
+import type { EventStore } from "../event_store.ts";
+import { isJsonContentType, parseAccept, readBody, sendError, sendJson } from "../http.ts";
+import type { Accepts } from "../http.ts";
+import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
+import type { Classified } from "../jsonrpc.ts";
+import { DEFAULT_HTTP_VERSION, Session } from "../session.ts";
+import type { Channel } from "../session.ts";
+import { SseWriter } from "../sse.ts";
+import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../types.ts";
+import { atLeast, isLegacyVersion } from "../versions.ts";
+import type { Host } from "./sse.ts";
+
+/** Options of {@linkcode StreamableHttpTransport}. */
+export interface StreamableOptions {
+  /** No sessions: every POST stands alone; GET and DELETE are refused (405). */
+  stateless?: boolean;
+  /** Where sent events are kept for resumption; undefined turns resumption off. */
+  eventStore?: EventStore;
+  /** Serves a GET without a session id, from an HTTP+SSE client given this URL. */
+  legacyGet?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/**
+ * One logical SSE stream of a session: a POST's reply or the GET stream.
+ * It outlives its HTTP connection, so a client can reconnect to it with
+ * `Last-Event-ID` and get what it missed.
+ */
+class Stream {
+  readonly id: string;
+  #session: Session;
+  #store: EventStore | undefined;
+  #conn: SseWriter | undefined;
+
+  constructor(id: string, session: Session, store: EventStore | undefined) {
+    this.id = id;
+    this.#session = session;
+    this.#store = store;
+  }
+
+  /** Whether the client can resume this stream. */
+  get resumable(): boolean {
+    return this.#store !== undefined && this.#session.id !== "";
+  }
+
+  write(message: JsonRpcMessage): void {
+    this.#event(serialize(message));
+  }
+
+  /** Sends an event with an id and no data, which clients record and do not dispatch as a message (2025-11-25). */
+  prime(): void {
+    this.#event("");
+  }
+
+  attach(conn: SseWriter): void {
+    if (this.#conn !== conn) this.#conn?.close();
+    this.#conn = conn;
+    conn.onClose(() => {
+      if (this.#conn === conn) this.#conn = undefined;
+    });
+  }
+
+  /** Ends the connection but not the stream, asking the client to come back in `retryMs`. */
+  release(retryMs: number): void {
+    if (!this.resumable || !this.#conn) return;
+    this.#conn.send({ retry: retryMs });
+    this.#conn.close();
+  }
+
+  /** Ends the stream and its connection. */
+  close(): void {
+    this.#conn?.close();
+    this.#conn = undefined;
+  }
+
+  #event(data: string): void {
+    const id = this.resumable ? this.#store!.append(this.#session.id, this.id, data) : undefined;
+    this.#conn?.send({ id, data });
+  }
+}
+
+/** A stateful session and its live streams. */
+interface Entry {
+  session: Session;
+  streams: Map<string, Stream>;
+  nextStream: number;
+}
+
+/**
+ * The reply to one POST that holds requests: JSON until a related message
+ * needs a stream, then SSE.
+ */
+class Reply {
+  #res: ServerResponse;
+  #accept: Accepts;
+  #session: Session;
+  #entry: Entry | undefined;
+  #transport: StreamableHttpTransport;
+  #pending: number;
+  #batch: boolean;
+  #collected: JsonRpcResponse[] = [];
+  #stream: Stream | undefined;
+
+  constructor(
+    transport: StreamableHttpTransport,
+    res: ServerResponse,
+    accept: Accepts,
+    session: Session,
+    entry: Entry | undefined,
+    requests: number,
+    batch: boolean,
+  ) {
+    this.#transport = transport;
+    this.#res = res;
+    this.#accept = accept;
+    this.#session = session;
+    this.#entry = entry;
+    this.#pending = requests;
+    this.#batch = batch;
+    if (!accept.json) this.#openStream();
+  }
+
+  /** The channel of each request in this POST. */
+  channel(req: IncomingMessage): Channel {
+    return {
+      send: (message) => this.#related(message),
+      headers: req.headers,
+      closeSseStream: (retryMs) => {
+        if (this.#openStream()) this.#stream!.release(retryMs);
+      },
+    };
+  }
+
+  /** Takes one request's response (undefined when it was cancelled). */
+  answer(response: JsonRpcResponse | undefined): void {
+    if (response) {
+      if (this.#stream) this.#stream.write(response);
+      else this.#collected.push(response);
+    }
+    if (--this.#pending > 0) return;
+    if (this.#stream) {
+      // The spec asks the server to close the stream once every response is sent.
+      this.#stream.close();
+      this.#entry?.streams.delete(this.#stream.id);
+    } else if (this.#res.writableEnded || this.#res.destroyed) {
+      return;
+    } else if (this.#collected.length === 0) {
+      this.#res.writeHead(202).end();
+    } else {
+      this.#transport.writeJson(this.#res, this.#batch ? this.#collected : this.#collected[0]!);
+    }
+  }
+
+  #related(message: JsonRpcMessage): void {
+    if (this.#openStream()) this.#stream!.write(message);
+    else this.#session.send(message); // a JSON-only client: the GET stream, if it keeps one
+  }
+
+  #openStream(): boolean {
+    if (this.#stream) return true;
+    if (!this.#accept.sse || this.#res.headersSent) return false;
+    const entry = this.#entry;
+    const id = entry ? String(entry.nextStream++) : "0";
+    const stream = new Stream(id, this.#session, entry && this.#transport.store);
+    entry?.streams.set(id, stream);
+    stream.attach(new SseWriter(this.#res, this.#transport.host.streamOptions));
+    this.#stream = stream;
+    // Priming lets a 2025-11-25 client resume even before the first message;
+    // older clients parse every data line as JSON, so they never get one.
+    if (stream.resumable && atLeast(this.#session.protocolVersion, "2025-11-25")) stream.prime();
+    return true;
+  }
+}
+
+/**
+ * Serves the Streamable HTTP endpoint.
+ *
+ * @example
+ * ```ts
+ * const streamable = new StreamableHttpTransport(host, { eventStore: new MemoryEventStore() });
+ * // POST /mcp → streamable.post(req, res); GET → get; DELETE → delete
+ * ```
+ */
+export class StreamableHttpTransport {
+  /** The server. */
+  readonly host: Host;
+  /** The event store, when resumption is on. */
+  readonly store: EventStore | undefined;
+  #options: StreamableOptions;
+  #sessions = new Map<string, Entry>();
+
+  /**
+   * @param host the server
+   * @param options stateless mode, event store, legacy GET
+   */
+  constructor(host: Host, options: StreamableOptions = {}) {
+    this.host = host;
+    this.store = options.eventStore;
+    this.#options = options;
+  }
+
+  /** Whether the transport keeps no sessions. */
+  get stateless(): boolean {
+    return this.#options.stateless === true;
+  }
+
+  /** Number of open sessions. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Writes one response, or a batch of them, as `application/json`. */
+  writeJson(res: ServerResponse, body: JsonRpcResponse | JsonRpcResponse[]): void {
+    const text = Array.isArray(body) ? `[${body.map(serialize).join(",")}]` : serialize(body);
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  /** Handles `POST`: one message, or a batch from a 2025-03-26 client. */
+  async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const accept = parseAccept(req.headers.accept);
+      if (!accept.json && !accept.sse) {
+        throw httpError(406, ErrorCode.InvalidRequest, "Not acceptable: accept application/json or text/event-stream");
+      }
+      if (!isJsonContentType(req.headers["content-type"])) {
+        throw httpError(415, ErrorCode.InvalidRequest, "Unsupported media type: the body must be application/json");
+      }
+      const value = parseJson(await readBody(req, this.host.maxBodyBytes));
+      const batch = Array.isArray(value);
+      if (batch && value.length === 0) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: an empty batch");
+      const messages = batch ? value.map(classify) : [classify(value)];
+      const init = messages.find((m) => m.kind === "request" && m.message.method === "initialize");
+      if (init && batch) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be batched");
+      if (!batch && messages[0]!.kind === "invalid") {
+        const { id, error } = messages[0] as Extract<Classified, { kind: "invalid" }>;
+        sendJson(res, 400, failure(id, error));
+        return;
+      }
+      const { session, entry } = init ? this.#open(res) : this.#find(req);
+      if (batch && !this.#batchAllowed(req, session)) {
+        throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: batches are only accepted from 2025-03-26 clients");
+      }
+      this.#serve(req, res, accept, session, entry, messages, batch);
+    } catch (error) {
+      if (error instanceof JsonRpcError) sendJson(res, 400, failure(null, error));
+      else sendError(res, error);
+    }
+  }
+
+  #serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    accept: Accepts,
+    session: Session,
+    entry: Entry | undefined,
+    messages: Classified[],
+    batch: boolean,
+  ): void {
+    const requests: JsonRpcRequest[] = [];
+    const errors: JsonRpcResponse[] = [];
+    for (const m of messages) {
+      if (m.kind === "request") requests.push(m.message);
+      else if (m.kind === "notification") dispatchNotification(session, m.message, this.host);
+      else if (m.kind === "response") session.receive(m.message);
+      else errors.push(failure(m.id, m.error));
+    }
+    if (requests.length === 0 && errors.length === 0) {
+      res.writeHead(202).end();
+      return;
+    }
+    if (!entry) {
+      // A stateless request is a session of one POST: counted, and closed (aborting its calls) with the server.
+      this.host.track(session);
+      res.once("close", () => session.close());
+    }
+    const reply = new Reply(this, res, accept, session, entry, requests.length + errors.length, batch);
+    for (const error of errors) reply.answer(error);
+    const channel = reply.channel(req);
+    for (const request of requests) {
+      void dispatchRequest(this.host, session, request, channel).then((response) => reply.answer(response));
+    }
+  }
+
+  /** Handles `GET`: the standalone stream, a resumed stream, or a legacy client. */
+  get(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      if (!parseAccept(req.headers.accept).sse) {
+        throw httpError(406, ErrorCode.InvalidRequest, "Not acceptable: the GET stream is text/event-stream");
+      }
+      if (req.headers["mcp-session-id"] === undefined && this.#options.legacyGet) {
+        // A 2024-11-05 client given this URL: the backwards-compatible layout of 2025-03-26.
+        this.#options.legacyGet(req, res);
+        return;
+      }
+      const { session, entry } = this.#find(req);
+      const conn = new SseWriter(res, this.host.streamOptions);
+      const lastEventId = req.headers["last-event-id"];
+      const resumed = typeof lastEventId === "string" && this.store ? this.store.after(session.id, lastEventId) : undefined;
+      if (resumed) {
+        // Replay only that stream of this session, never another's (2025-03-26 §Resumability).
+        for (const event of resumed.events) if (event.data !== "") conn.send({ id: event.id, data: event.data });
+        const live = entry!.streams.get(resumed.streamId);
+        if (live) live.attach(conn);
+        else conn.close();
+        return;
+      }
+      let standalone = entry!.streams.get("standalone");
+      if (!standalone) {
+        standalone = new Stream("standalone", session, this.store);
+        entry!.streams.set("standalone", standalone);
+        const stream = standalone;
+        session.setChannel((message) => stream.write(message));
+      }
+      // A newer GET replaces an older one, so each message goes to exactly one stream.
+      standalone.attach(conn);
+    } catch (error) {
+      sendError(res, error);
+    }
+  }
+
+  /** Handles `DELETE`: ends the session, its streams and its calls. */
+  delete(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const { session } = this.#find(req);
+      session.close();
+      res.writeHead(200).end();
+    } catch (error) {
+      sendError(res, error);
+    }
+  }
+
+  /** Ends every session. */
+  closeAll(): void {
+    for (const { session } of this.#sessions.values()) session.close();
+  }
+
+  #open(res: ServerResponse): { session: Session; entry: Entry | undefined } {
+    if (this.stateless) return { session: new Session(""), entry: undefined };
+    // An initialize always starts a new session, even one carrying a stale id.
+    const id = randomUUID();
+    const session = new Session(id);
+    const entry: Entry = { session, streams: new Map(), nextStream: 1 };
+    this.#sessions.set(id, entry);
+    this.host.track(session);
+    session.onClose(() => {
+      this.#sessions.delete(id);
+      for (const stream of entry.streams.values()) stream.close();
+      this.store?.drop(id);
+    });
+    res.setHeader("mcp-session-id", id);
+    return { session, entry };
+  }
+
+  #find(req: IncomingMessage): { session: Session; entry: Entry | undefined } {
+    const header = req.headers["mcp-protocol-version"];
+    if (typeof header === "string" && !isLegacyVersion(header)) {
+      // 2025-06-18 §Protocol Version Header: an unsupported version is a 400.
+      throw httpError(400, ErrorCode.InvalidRequest, `Bad request: unsupported MCP-Protocol-Version ${JSON.stringify(header)}`);
+    }
+    if (this.stateless) {
+      const session = new Session("");
+      session.initialized = true;
+      session.protocolVersion = typeof header === "string" ? header : DEFAULT_HTTP_VERSION;
+      return { session, entry: undefined };
+    }
+    const id = req.headers["mcp-session-id"];
+    if (typeof id !== "string" || id === "") {
+      throw httpError(400, ErrorCode.InvalidRequest, "Bad request: the Mcp-Session-Id header is missing; send initialize first");
+    }
+    const entry = this.#sessions.get(id);
+    // Unknown, expired or deleted: 404 tells the client to initialize again (2025-03-26 §Session Management).
+    if (!entry) throw httpError(404, ErrorCode.InvalidRequest, "Session not found: it has ended or never existed");
+    return { session: entry.session, entry };
+  }
+
+  #batchAllowed(req: IncomingMessage, session: Session): boolean {
+    const header = req.headers["mcp-protocol-version"];
+    const version = this.stateless ? (typeof header === "string" ? header : DEFAULT_HTTP_VERSION) : session.protocolVersion;
+    return version === "2025-03-26";
+  }
+}
