@@ -227,6 +227,8 @@ export function everything(): McpServer {
     description: "Takes a moment, so a client can be asked to reconnect before the result (SSE polling)",
     inputSchema: NO_ARGS,
   }, async (_args, ctx) => {
+    // Drop the connection at once; the client resumes with Last-Event-ID and gets the result.
+    ctx.closeSseStream(500);
     await sleep(100, ctx.signal);
     return "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.";
   });
