@@ -32,7 +32,10 @@ export { audio, embeddedResource, image, resourceContents, resourceLink, text, t
 export { parseUriTemplate } from "./lib/uri_template.ts";
 export type { UriTemplate } from "./lib/uri_template.ts";
 export type { Registered } from "./lib/registry.ts";
-export { ErrorCode, HttpError, JsonRpcError } from "./lib/errors.ts";
+export { ClientError, ErrorCode, HttpError, JsonRpcError } from "./lib/errors.ts";
+export { MemoryEventStore } from "./lib/event_store.ts";
+export type { EventStore, StoredEvent } from "./lib/event_store.ts";
+export type { GuardOptions } from "./lib/guard.ts";
 export { Router } from "./lib/router.ts";
 export type { RouteMatch } from "./lib/router.ts";
 export { encodeComment, encodeEvent, SseWriter } from "./lib/sse.ts";
