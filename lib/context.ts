@@ -167,14 +167,15 @@ export class RequestContext implements Context {
   }
 
   /**
-   * Marks the request done. When progress was sent, waits one turn of the
-   * event loop first: the official SDK clients handle notifications a
-   * microtask late and drop progress that lands in the same read as the
-   * response, so the last update and the result go out as separate writes.
+   * Marks the request done. When progress was sent, waits a millisecond
+   * first: the official SDK clients handle notifications a microtask late and
+   * drop progress that lands in the same read as the response, so the last
+   * update and the result must leave as separate writes (one event-loop turn
+   * is enough on Node and Deno, not on Bun, which batches writes per turn).
    */
   settle(): Promise<void> | undefined {
     this.done = true;
-    return this.#progressed ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+    return this.#progressed ? new Promise((resolve) => setTimeout(resolve, 1)) : undefined;
   }
 
   closeSseStream(retryMs = 1000): void {

@@ -43,7 +43,7 @@ describe("McpServer.listen()", () => {
     const first = createServer({ name: "x", version: "1" });
     const { port } = await first.listen({ port: 0 });
     const second = createServer({ name: "y", version: "1" });
-    await assert.rejects(second.listen({ port }), /EADDRINUSE/);
+    await assert.rejects(second.listen({ port }), (e: NodeJS.ErrnoException) => e.code === "EADDRINUSE");
     await first.close();
   });
 
