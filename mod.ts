@@ -22,7 +22,10 @@
  * @module
  */
 export { createServer, McpServer } from "./lib/server.ts";
-export type { ListenOptions, Listening, RouteHandler, ServerOptions } from "./lib/server.ts";
+export type { CloseOptions, ListenOptions, Listening, RouteHandler, ServerOptions } from "./lib/server.ts";
+export { AuthError } from "./lib/auth.ts";
+export type { Authenticate, AuthErrorOptions, ResourceMetadata } from "./lib/auth.ts";
+export type { CorsOptions } from "./lib/cors.ts";
 export type { Context, ElicitRequest, ElicitResult, Root, SamplingRequest, SamplingResult } from "./lib/context.ts";
 export type { ToolDefinition, ToolFunction } from "./lib/tools.ts";
 export type { Prompt, PromptArgument, PromptDefinition, PromptFunction, PromptMessage } from "./lib/prompts.ts";

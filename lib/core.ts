@@ -10,6 +10,7 @@ import type { Prompt } from "./prompts.ts";
 import type { Registry } from "./registry.ts";
 import type { Resource, ResourceTemplate } from "./resources.ts";
 import type { Channel, Session } from "./session.ts";
+import type { SseWriterOptions } from "./sse.ts";
 import type { Tool } from "./tools.ts";
 import type { Implementation, JsonObject, RequestId } from "./types.ts";
 
@@ -23,8 +24,30 @@ export interface Core {
   readonly prompts: Registry<Prompt>;
   readonly pageSize: number;
   readonly requestTimeoutMs: number;
+  /** Requests one session may have running at once. */
+  readonly maxInflight: number;
+  /** Milliseconds a tool may run before its signal aborts and it answers `isError`; 0 = no limit. */
+  readonly toolTimeoutMs: number;
   /** The server capabilities, reflecting what is registered now. */
   capabilities(): JsonObject;
+  /** Receives unexpected errors (never sent to clients). */
+  reportError(error: unknown, where: string): void;
+}
+
+/** What HTTP transports need from the server beyond the dispatcher's {@linkcode Core}. */
+export interface Host extends Core {
+  readonly maxBodyBytes: number;
+  readonly streamOptions: SseWriterOptions;
+  /** Counts a new session in, until it closes. */
+  track(session: Session): void;
+  /**
+   * Refuses a new session when the server is full or shutting down.
+   *
+   * @throws {HttpError} 503 with `Retry-After`
+   */
+  admit(): void;
+  /** Called for `notifications/roots/list_changed`. */
+  onRootsChanged?: (session: Session) => void;
 }
 
 /** One request being served. */
@@ -34,6 +57,8 @@ export interface Call {
   readonly id: RequestId;
   readonly params: JsonObject;
   readonly signal: AbortSignal;
+  /** Aborts `signal`, e.g. when a tool times out. */
+  readonly controller: AbortController;
   /** Where messages related to this request go. */
   readonly channel: Channel;
 }

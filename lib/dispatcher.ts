@@ -16,6 +16,7 @@ import type { Channel, Session } from "./session.ts";
 import { callTool } from "./tools.ts";
 import { LOG_LEVELS } from "./types.ts";
 import type {
+  CallToolResult,
   ClientCapabilities,
   Implementation,
   JsonObject,
@@ -74,8 +75,30 @@ async function callToolMethod(call: Call): Promise<JsonObject> {
   // Unknown tool is a protocol error, -32602 (tools, 2024-11-05 onward).
   if (!tool) throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown tool: "${name}"`);
   const ctx = contextOf(call);
-  const result = await callTool(tool, call.params.arguments, ctx).finally(() => ctx.settle());
-  return result as unknown as JsonObject;
+  const ms = call.core.toolTimeoutMs;
+  const run = callTool(tool, call.params.arguments, ctx);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const result = ms <= 0 ? await run : await Promise.race([
+      run,
+      new Promise<CallToolResult>((resolve) => {
+        const text = `Tool "${name}" timed out after ${ms} ms`;
+        const stop = () => resolve({ content: [{ type: "text", text }], isError: true });
+        timer = setTimeout(() => {
+          run.catch(() => {}); // it may still settle; nobody listens then
+          call.controller.abort(new Error(text));
+          stop();
+        }, ms);
+        timer.unref?.();
+        // A cancelled call answers nothing; stop waiting for it at once.
+        call.signal.addEventListener("abort", () => (run.catch(() => {}), stop()), { once: true });
+      }),
+    ]);
+    return result as unknown as JsonObject;
+  } finally {
+    clearTimeout(timer);
+    await ctx.settle();
+  }
 }
 
 /** The methods every session-era server answers; features add theirs. */
@@ -122,6 +145,9 @@ export async function dispatchRequest(
   if (session.inflight.has(id)) {
     return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Invalid request: id ${JSON.stringify(id)} is already in use`));
   }
+  if (session.inflight.size >= core.maxInflight) {
+    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests in flight: this session may run ${core.maxInflight} at once`));
+  }
   const controller = new AbortController();
   session.inflight.set(id, controller);
   try {
@@ -131,14 +157,27 @@ export async function dispatchRequest(
       id,
       params: request.params ?? EMPTY,
       signal: controller.signal,
+      controller,
       channel,
     });
-    return controller.signal.aborted ? undefined : success(id, result);
+    return silenced(controller, session) ? undefined : success(id, result);
   } catch (error) {
-    return controller.signal.aborted ? undefined : failure(id, error);
+    if (silenced(controller, session)) return undefined;
+    if (!(error instanceof JsonRpcError)) core.reportError(error, method);
+    return failure(id, error);
   } finally {
     if (session.inflight.get(id) === controller) session.inflight.delete(id);
   }
+}
+
+/** Why a request was stopped by the client: its response is never sent (cancellation, 2024-11-05). */
+class Cancelled extends Error {
+  override name = "Cancelled";
+}
+
+/** A request cancelled by the client, or whose session ended, gets no response. */
+function silenced(controller: AbortController, session: Session): boolean {
+  return session.closed || (controller.signal.aborted && controller.signal.reason instanceof Cancelled);
 }
 
 /**
@@ -162,7 +201,7 @@ export function dispatchNotification(
       const running = session.inflight.get(requestId);
       if (running) {
         session.inflight.delete(requestId);
-        running.abort(new JsonRpcError(ErrorCode.InternalError, `Cancelled by the client${typeof params.reason === "string" ? `: ${params.reason}` : ""}`));
+        running.abort(new Cancelled(`Cancelled by the client${typeof params.reason === "string" ? `: ${params.reason}` : ""}`));
       }
       return;
     }

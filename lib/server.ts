@@ -1,24 +1,26 @@
 /**
- * `createServer()`: one registry of tools served over every transport, as a
- * `(req, res)` handler for any `node:http` server or through `listen()`.
+ * `createServer()`: one registry of tools, resources and prompts, served
+ * over every transport, as a `(req, res)` handler for any `node:http` server
+ * or through `listen()`.
  *
  * @module
  */
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { logPasses } from "./context.ts";
 import { canComplete } from "./completion.ts";
-import type { Core } from "./core.ts";
+import { logPasses } from "./context.ts";
+import type { Host } from "./core.ts";
+import { Endpoints } from "./endpoints.ts";
+import type { RouteHandler } from "./endpoints.ts";
 import { ErrorCode, httpError } from "./errors.ts";
-import { DEFAULT_MAX_BODY_BYTES, sendError, sendJson } from "./http.ts";
-import { Registry } from "./registry.ts";
-import type { Registered } from "./registry.ts";
-import { Router } from "./router.ts";
-import type { Session } from "./session.ts";
-import type { SseWriterOptions } from "./sse.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./http.ts";
+import { whole } from "./options.ts";
+import type { CloseOptions, Listening, ListenOptions, ServerOptions } from "./options.ts";
 import { definePrompt } from "./prompts.ts";
 import type { Prompt, PromptDefinition, PromptFunction } from "./prompts.ts";
+import { Registry } from "./registry.ts";
+import type { Registered } from "./registry.ts";
 import { defineResource, defineResourceTemplate } from "./resources.ts";
 import type {
   Resource,
@@ -27,97 +29,20 @@ import type {
   ResourceTemplate,
   ResourceTemplateDefinition,
 } from "./resources.ts";
+import type { Session } from "./session.ts";
+import type { SseWriterOptions } from "./sse.ts";
 import { defineTool } from "./tools.ts";
 import type { Tool, ToolDefinition, ToolFunction } from "./tools.ts";
-import { MemoryEventStore } from "./event_store.ts";
-import type { EventStore } from "./event_store.ts";
-import { createGuard } from "./guard.ts";
-import type { GuardOptions } from "./guard.ts";
-import { LegacySseTransport } from "./transports/sse.ts";
-import { StreamableHttpTransport } from "./transports/streamable.ts";
-import type { Icon, Implementation, JsonObject, LogLevel } from "./types.ts";
+import type { Implementation, JsonObject, LogLevel } from "./types.ts";
 
-/** Options of {@linkcode createServer}. */
-export interface ServerOptions {
-  /** The server's name, sent as `serverInfo.name`. */
-  name: string;
-  /** The server's version, sent as `serverInfo.version`. */
-  version: string;
-  /** A display name (2025-06-18). */
-  title?: string;
-  /** A description (2025-11-25). */
-  description?: string;
-  /** The project's web site (2025-11-25). */
-  websiteUrl?: string;
-  /** Icons (2025-11-25). */
-  icons?: Icon[];
-  /** A hint for the model on how to use this server, sent in `initialize`. */
-  instructions?: string;
-  /** Prefix of every MCP endpoint, e.g. `/tools` serves `/tools/sse`. Default: none. */
-  basePath?: string;
-  /** Largest request body accepted, in bytes. Default 4 MiB. */
-  maxBodyBytes?: number;
-  /** Milliseconds between SSE keep-alive comments; 0 turns them off. Default 15000. */
-  keepAliveMs?: number;
-  /** Bytes a slow SSE reader may leave unread before it is cut off. Default 4 MiB. */
-  maxQueuedBytes?: number;
-  /** Milliseconds a tool waits for the client's answer to sampling, elicitation or roots. Default 300000. */
-  requestTimeoutMs?: number;
-  /** Entries per page of the list methods. Default 100. */
-  pageSize?: number;
-  /** Called when a client sends `notifications/roots/list_changed`. */
-  onRootsChanged?: (sessionId: string) => void;
-  /** Streamable HTTP without sessions: every POST stands alone; GET and DELETE answer 405. Default false. */
-  stateless?: boolean;
-  /**
-   * Where Streamable HTTP keeps sent events for clients that resume with
-   * `Last-Event-ID`. Default: a bounded in-memory store; `false` turns
-   * resumption (and SSE polling) off.
-   */
-  eventStore?: EventStore | false;
-  /** `Host` names allowed to reach the MCP endpoints; see {@linkcode GuardOptions}. */
-  allowedHosts?: string[];
-  /** Origins allowed to reach the MCP endpoints; see {@linkcode GuardOptions}. */
-  allowedOrigins?: string[];
-}
+export type { CloseOptions, Listening, ListenOptions, RouteHandler, ServerOptions };
 
 /**
- * A route handler of your own, served beside the MCP endpoints. A returned
- * object or array becomes a JSON response, a string a text response; return
- * nothing after writing to `res` yourself.
- */
-export type RouteHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  params: Record<string, string>,
-) => unknown;
-
-/** Options of {@linkcode McpServer.listen}. */
-export interface ListenOptions {
-  /** The port; 0 picks a free one. Default 3000. */
-  port?: number;
-  /** The interface to bind. Default `127.0.0.1` (loopback only). */
-  hostname?: string;
-}
-
-/** What {@linkcode McpServer.listen} resolves to. */
-export interface Listening {
-  /** The base URL, e.g. `http://127.0.0.1:3000`. */
-  url: string;
-  /** The bound port. */
-  port: number;
-  /** Stops the server; the same as {@linkcode McpServer.close}. */
-  close(): Promise<void>;
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => unknown;
-
-/**
- * An MCP server: register tools, then serve them.
+ * An MCP server: register tools, resources and prompts, then serve them.
  *
  * Create one with {@linkcode createServer}.
  */
-export class McpServer implements Core {
+export class McpServer implements Host {
   /** `serverInfo` as sent to clients. */
   readonly info: Implementation;
   readonly instructions: string | undefined;
@@ -127,14 +52,18 @@ export class McpServer implements Core {
   readonly prompts: Registry<Prompt> = new Registry("prompt");
   readonly pageSize: number;
   readonly requestTimeoutMs: number;
+  readonly toolTimeoutMs: number;
+  readonly maxInflight: number;
   readonly maxBodyBytes: number;
   readonly streamOptions: SseWriterOptions;
   readonly onRootsChanged: ((session: Session) => void) | undefined;
 
-  #router = new Router<Handler>();
+  #endpoints: Endpoints;
   #sessions = new Set<Session>();
-  #legacy: LegacySseTransport;
-  #streamable: StreamableHttpTransport;
+  #maxSessions: number;
+  #idleMs: number;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #onError: (error: unknown, where: string) => void;
   #http: HttpServer | undefined;
 
   /** @param options see {@linkcode ServerOptions} */
@@ -149,36 +78,21 @@ export class McpServer implements Core {
     if (websiteUrl !== undefined) this.info.websiteUrl = websiteUrl;
     if (icons !== undefined) this.info.icons = icons;
     this.instructions = options.instructions;
-    this.pageSize = options.pageSize ?? 100;
-    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
-      throw new RangeError(`Cannot create server: pageSize must be a positive integer, not ${options.pageSize}`);
-    }
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
-    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.streamOptions = { keepAliveMs: options.keepAliveMs, maxQueuedBytes: options.maxQueuedBytes };
+    this.pageSize = whole("pageSize", options.pageSize, 100, 1);
+    this.requestTimeoutMs = whole("requestTimeoutMs", options.requestTimeoutMs, 300_000, 1);
+    this.toolTimeoutMs = whole("toolTimeoutMs", options.toolTimeoutMs, 600_000);
+    this.maxInflight = whole("maxInflightPerSession", options.maxInflightPerSession, 128, 1);
+    this.maxBodyBytes = whole("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
+    this.#maxSessions = whole("maxSessions", options.maxSessions, 10_000, 1);
+    this.#idleMs = whole("sessionIdleMs", options.sessionIdleMs, 30 * 60_000);
+    this.streamOptions = {
+      keepAliveMs: whole("keepAliveMs", options.keepAliveMs, 15_000),
+      maxQueuedBytes: whole("maxQueuedBytes", options.maxQueuedBytes, 4 * 1024 * 1024, 1),
+    };
     const hook = options.onRootsChanged;
     this.onRootsChanged = hook && ((session) => hook(session.id));
-
-    const base = normaliseBase(options.basePath ?? "");
-    const guard = createGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
-    const mcp = (method: string, path: string, handler: Handler) =>
-      this.#router.add(method, `${base}${path}`, (req, res, params, query) => {
-        const refused = guard(req);
-        return refused ? sendError(res, refused) : handler(req, res, params, query);
-      });
-    const legacy = this.#legacy = new LegacySseTransport(this, base);
-    mcp("GET", "/sse", (req, res) => legacy.open(req, res));
-    mcp("POST", "/messages", (req, res, _p, query) => legacy.post(req, res, query));
-    const streamable = this.#streamable = new StreamableHttpTransport(this, {
-      stateless: options.stateless,
-      eventStore: options.eventStore === false ? undefined : options.eventStore ?? new MemoryEventStore(),
-      legacyGet: (req, res) => legacy.open(req, res),
-    });
-    mcp("POST", "/mcp", (req, res) => streamable.post(req, res));
-    if (!streamable.stateless) {
-      mcp("GET", "/mcp", (req, res) => streamable.get(req, res));
-      mcp("DELETE", "/mcp", (req, res) => streamable.delete(req, res));
-    }
+    this.#onError = options.onError ?? ((error, where) => console.error(`emcee: unexpected error in ${where}:`, error));
+    this.#endpoints = new Endpoints(this, options);
 
     this.tools.onChange(() => this.#broadcast("notifications/tools/list_changed"));
     const resourcesChanged = () => this.#broadcast("notifications/resources/list_changed");
@@ -285,14 +199,7 @@ export class McpServer implements Core {
    * ```
    */
   route(method: string, path: string, handler: RouteHandler): this {
-    this.#router.add(method, path, async (req, res, params) => {
-      const value = await handler(req, res, params);
-      if (res.headersSent || res.writableEnded || value === undefined) return;
-      if (typeof value === "string") {
-        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(value) });
-        res.end(value);
-      } else sendJson(res, 200, value);
-    });
+    this.#endpoints.route(method, path, handler);
     return this;
   }
 
@@ -300,30 +207,9 @@ export class McpServer implements Core {
    * Serves one HTTP request. Mount it in any `node:http` server:
    * `http.createServer(server.handler)`.
    */
-  readonly handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    const path = q === -1 ? url : url.slice(0, q);
-    const match = this.#router.match(req.method ?? "GET", path);
-    if (match.status === 404) {
-      sendError(res, httpError(404, ErrorCode.InvalidRequest, `Not found: ${req.method} ${path}`));
-      return;
-    }
-    if (match.status === 405) {
-      const allow = match.allow.join(", ");
-      sendError(res, httpError(405, ErrorCode.InvalidRequest, `Method not allowed: ${path} accepts ${allow}`, { allow }));
-      return;
-    }
-    const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
-    try {
-      const done = match.value(req, res, match.params, query);
-      if (done instanceof Promise) done.catch((error) => sendError(res, error));
-    } catch (error) {
-      sendError(res, error);
-    }
-  };
+  readonly handler = (req: IncomingMessage, res: ServerResponse): void => this.#endpoints.handle(req, res);
 
-  /** Number of open sessions, on every transport. */
+  /** Number of open sessions, on every transport (a stateless request counts while it runs). */
   get sessionCount(): number {
     return this.#sessions.size;
   }
@@ -332,6 +218,28 @@ export class McpServer implements Core {
   track(session: Session): void {
     this.#sessions.add(session);
     session.onClose(() => this.#sessions.delete(session));
+    if (this.#idleMs > 0 && !this.#sweeper) {
+      this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleMs / 2, 60_000));
+      this.#sweeper.unref?.();
+    }
+  }
+
+  /** @internal Refuses a new session when full or shutting down. */
+  admit(): void {
+    if (this.#endpoints.closing || this.#sessions.size >= this.#maxSessions) {
+      throw httpError(503, ErrorCode.InvalidRequest, "Service unavailable: no room for another session, try again later", {
+        "retry-after": "5",
+      });
+    }
+  }
+
+  /** @internal Hands an unexpected error to `onError`. */
+  reportError(error: unknown, where: string): void {
+    try {
+      this.#onError(error, where);
+    } catch {
+      // A failing error hook must not take the server down.
+    }
   }
 
   /** The capabilities sent in `initialize`, reflecting what is registered. */
@@ -359,20 +267,24 @@ export class McpServer implements Core {
   }
 
   /**
-   * Starts an HTTP server on `hostname:port`.
+   * Starts an HTTP server on `hostname:port`, with Node's header and request
+   * timeouts set against slow-loris clients (10 s for headers, 30 s for a
+   * request body; SSE responses are not limited).
    *
    * @param options port (default 3000; 0 picks one) and hostname (default 127.0.0.1)
    * @returns the bound URL and a `close()`
    * @example
    * ```ts
    * const { url } = await server.listen({ port: 3000 });
-   * console.log(`MCP server on ${url}/sse`);
+   * console.log(`MCP server on ${url}/mcp`);
    * ```
    */
   listen(options: ListenOptions = {}): Promise<Listening> {
     if (this.#http) return Promise.reject(new Error("Cannot listen: the server is already listening"));
     const { port = 3000, hostname = "127.0.0.1" } = options;
     const http = createHttpServer(this.handler);
+    http.headersTimeout = 10_000;
+    http.requestTimeout = 30_000;
     this.#http = http;
     return new Promise((resolve, reject) => {
       http.once("error", (error) => {
@@ -382,29 +294,45 @@ export class McpServer implements Core {
       http.listen(port, hostname, () => {
         const address = http.address() as AddressInfo;
         const host = address.family === "IPv6" || address.family as unknown === 6 ? `[${address.address}]` : address.address;
-        resolve({ url: `http://${host}:${address.port}`, port: address.port, close: () => this.close() });
+        resolve({ url: `http://${host}:${address.port}`, port: address.port, close: (o) => this.close(o) });
       });
     });
   }
 
   /**
-   * Ends every session (aborting their calls and closing their streams) and
-   * stops the HTTP server started by {@linkcode McpServer.listen}. Resolves
-   * promptly even with clients attached.
+   * Shuts down: refuses new work with 503, lets calls in flight finish until
+   * `deadline` ms, then aborts them, ends every stream (with a `retry:` hint)
+   * and session, and stops the HTTP server started by `listen()`. Resolves
+   * within the deadline even with clients attached.
+   *
+   * @param options `deadline` in ms (default 0: abort at once)
    */
-  close(): Promise<void> {
-    this.#legacy.closeAll();
-    this.#streamable.closeAll();
-    for (const session of this.#sessions) session.close();
+  async close(options: CloseOptions = {}): Promise<void> {
+    const deadline = Date.now() + (options.deadline ?? 0);
+    this.#endpoints.closing = true;
     const http = this.#http;
     this.#http = undefined;
-    if (!http) return Promise.resolve();
-    return new Promise((resolve) => {
-      http.close(() => resolve());
-      http.closeIdleConnections?.();
-      // Streams were ended above; sockets still busy after that are cut.
-      setTimeout(() => http.closeAllConnections?.(), 100).unref();
-    });
+    const stopped = http && new Promise<void>((resolve) => http.close(() => resolve()));
+    http?.closeIdleConnections?.();
+    while (Date.now() < deadline && [...this.#sessions].some((s) => s.inflight.size > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20, deadline - Date.now())));
+    }
+    this.#endpoints.closeAll();
+    for (const session of this.#sessions) session.close();
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    if (http) {
+      // Streams were ended above; what is still busy a moment later is cut.
+      const cut = setTimeout(() => http.closeAllConnections?.(), 50);
+      await stopped;
+      clearTimeout(cut);
+    }
+    this.#endpoints.closing = false;
+  }
+
+  #sweep(): void {
+    const before = Date.now() - this.#idleMs;
+    for (const session of this.#sessions) if (session.idleSince(before)) session.close();
   }
 
   #broadcast(method: string): void {
@@ -412,14 +340,6 @@ export class McpServer implements Core {
       if (session.initialized) session.send({ jsonrpc: "2.0", method });
     }
   }
-}
-
-function normaliseBase(base: string): string {
-  const trimmed = base.replace(/\/+$/, "");
-  if (trimmed !== "" && !trimmed.startsWith("/")) {
-    throw new TypeError(`Cannot use basePath "${base}": it must start with "/"`);
-  }
-  return trimmed;
 }
 
 /**

@@ -78,6 +78,12 @@ export class Session {
   readonly subscriptions: Set<string> = new Set();
   /** The principal that opened the session, if authentication is on. */
   auth: unknown;
+  /** A stable key of {@linkcode Session.auth}: requests of another principal never reach this session. */
+  authKey: string | undefined;
+  /** When the client last sent something (ms since the epoch), for idle expiry. */
+  lastActive: number = Date.now();
+  /** SSE connections currently open for this session; an idle session with one is not expired. */
+  openStreams = 0;
   /** Requests running for this client, by id, so `notifications/cancelled` can stop them. */
   readonly inflight: Map<RequestId, AbortController> = new Map();
 
@@ -179,6 +185,17 @@ export class Session {
       pending.reject(new ClientError(`The client answered with an error: ${message}`, code, data));
     }
     return true;
+  }
+
+  /** Counts an open SSE connection until it closes. */
+  holdOpen(stream: { onClose(listener: () => void): void }): void {
+    this.openStreams++;
+    stream.onClose(() => this.openStreams--);
+  }
+
+  /** Whether the session may be expired: nothing running, no stream open, quiet since `before`. */
+  idleSince(before: number): boolean {
+    return this.inflight.size === 0 && this.openStreams === 0 && this.#pending.size === 0 && this.lastActive < before;
   }
 
   /** Runs `listener` once when the session ends. */

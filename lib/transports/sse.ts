@@ -9,24 +9,14 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
-import type { Core } from "../dispatcher.ts";
+import type { Host } from "../core.ts";
+import { principalKey } from "../auth.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { isJsonContentType, readBody, sendError, sendJson } from "../http.ts";
 import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
 import { Session } from "../session.ts";
 import { SseWriter } from "../sse.ts";
-import type { SseWriterOptions } from "../sse.ts";
 import type { JsonRpcMessage } from "../types.ts";
-
-/** What the transport needs from the server beyond the dispatcher's {@linkcode Core}. */
-export interface Host extends Core {
-  readonly maxBodyBytes: number;
-  readonly streamOptions: SseWriterOptions;
-  /** Counts a new session in, until it closes. */
-  track(session: Session): void;
-  /** Called for `notifications/roots/list_changed`. */
-  onRootsChanged?: (session: Session) => void;
-}
 
 /**
  * Serves `GET {base}/sse` and `POST {base}/messages`.
@@ -61,13 +51,22 @@ export class LegacySseTransport {
    * Opens a session's stream. The first event is `endpoint`, whose data is
    * the path to POST to; it is path-absolute, so it holds under any origin.
    */
-  open(_req: IncomingMessage, res: ServerResponse): void {
+  open(_req: IncomingMessage, res: ServerResponse, principal?: unknown): void {
+    try {
+      this.#host.admit();
+    } catch (error) {
+      sendError(res, error);
+      return;
+    }
     const id = randomUUID();
     const stream = new SseWriter(res, this.#host.streamOptions);
     const send = (message: JsonRpcMessage) => {
       stream.send({ event: "message", data: serialize(message) });
     };
     const session = new Session(id, send);
+    session.auth = principal;
+    session.authKey = principalKey(principal);
+    session.holdOpen(stream);
     this.#sessions.set(id, session);
     this.#host.track(session);
     stream.onClose(() => {
@@ -82,12 +81,16 @@ export class LegacySseTransport {
    * Accepts one message for a session: 202 at once, the reply on the stream.
    * Every refusal carries a JSON-RPC error with `"id": null`.
    */
-  async post(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  async post(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, principal?: unknown): Promise<void> {
     try {
       const id = query.get("sessionId");
       if (!id) throw httpError(400, ErrorCode.InvalidRequest, "Bad request: the sessionId query parameter is missing");
       const session = this.#sessions.get(id);
-      if (!session) throw httpError(404, ErrorCode.InvalidRequest, "Session not found: it has ended or never existed");
+      // Another principal presenting this id learns nothing: the same 404 as for no session at all.
+      if (!session || session.authKey !== principalKey(principal)) {
+        throw httpError(404, ErrorCode.InvalidRequest, "Session not found: it has ended or never existed");
+      }
+      session.lastActive = Date.now();
       if (!isJsonContentType(req.headers["content-type"])) {
         throw httpError(415, ErrorCode.InvalidRequest, "Unsupported media type: the body must be application/json");
       }

@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
+import { principalKey } from "../auth.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import type { EventStore } from "../event_store.ts";
 import { isJsonContentType, parseAccept, readBody, sendError, sendJson } from "../http.ts";
@@ -23,7 +24,7 @@ import type { Channel } from "../session.ts";
 import { SseWriter } from "../sse.ts";
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../types.ts";
 import { atLeast, isLegacyVersion } from "../versions.ts";
-import type { Host } from "./sse.ts";
+import type { Host } from "../core.ts";
 
 /** Options of {@linkcode StreamableHttpTransport}. */
 export interface StreamableOptions {
@@ -32,7 +33,7 @@ export interface StreamableOptions {
   /** Where sent events are kept for resumption; undefined turns resumption off. */
   eventStore?: EventStore;
   /** Serves a GET without a session id, from an HTTP+SSE client given this URL. */
-  legacyGet?: (req: IncomingMessage, res: ServerResponse) => void;
+  legacyGet?: (req: IncomingMessage, res: ServerResponse, principal: unknown) => void;
 }
 
 /**
@@ -140,7 +141,10 @@ class Reply {
       send: (message) => this.#related(message),
       headers: req.headers,
       closeSseStream: (retryMs) => {
-        if (this.#openStream()) this.#stream!.release(retryMs);
+        // SSE polling is a 2025-11-25 feature: older clients cannot resume a stream they never got an id on.
+        if (this.#transport.store && this.#entry && atLeast(this.#session.protocolVersion, "2025-11-25") && this.#openStream()) {
+          this.#stream!.release(retryMs);
+        }
       },
     };
   }
@@ -159,7 +163,8 @@ class Reply {
     } else if (this.#res.writableEnded || this.#res.destroyed) {
       return;
     } else if (this.#collected.length === 0) {
-      this.#res.writeHead(202).end();
+      // Every request was cancelled (or its session ended): nothing to answer, and 202 is only for bodies without requests.
+      this.#res.writeHead(204).end();
     } else {
       this.#transport.writeJson(this.#res, this.#batch ? this.#collected : this.#collected[0]!);
     }
@@ -177,7 +182,9 @@ class Reply {
     const id = entry ? String(entry.nextStream++) : "0";
     const stream = new Stream(id, this.#session, entry && this.#transport.store);
     entry?.streams.set(id, stream);
-    stream.attach(new SseWriter(this.#res, this.#transport.host.streamOptions));
+    const conn = new SseWriter(this.#res, this.#transport.host.streamOptions);
+    this.#session.holdOpen(conn);
+    stream.attach(conn);
     this.#stream = stream;
     // Priming lets a 2025-11-25 client resume even before the first message;
     // older clients parse every data line as JSON, so they never get one.
@@ -231,7 +238,7 @@ export class StreamableHttpTransport {
   }
 
   /** Handles `POST`: one message, or a batch from a 2025-03-26 client. */
-  async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async post(req: IncomingMessage, res: ServerResponse, principal?: unknown): Promise<void> {
     try {
       const accept = parseAccept(req.headers.accept);
       if (!accept.json && !accept.sse) {
@@ -251,7 +258,7 @@ export class StreamableHttpTransport {
         sendJson(res, 400, failure(id, error));
         return;
       }
-      const { session, entry } = init ? this.#open(res) : this.#find(req);
+      const { session, entry } = init ? this.#open(res, principal) : this.#find(req, principal);
       if (batch && !this.#batchAllowed(req, session)) {
         throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: batches are only accepted from 2025-03-26 clients");
       }
@@ -297,18 +304,19 @@ export class StreamableHttpTransport {
   }
 
   /** Handles `GET`: the standalone stream, a resumed stream, or a legacy client. */
-  get(req: IncomingMessage, res: ServerResponse): void {
+  get(req: IncomingMessage, res: ServerResponse, principal?: unknown): void {
     try {
       if (!parseAccept(req.headers.accept).sse) {
         throw httpError(406, ErrorCode.InvalidRequest, "Not acceptable: the GET stream is text/event-stream");
       }
       if (req.headers["mcp-session-id"] === undefined && this.#options.legacyGet) {
         // A 2024-11-05 client given this URL: the backwards-compatible layout of 2025-03-26.
-        this.#options.legacyGet(req, res);
+        this.#options.legacyGet(req, res, principal);
         return;
       }
-      const { session, entry } = this.#find(req);
+      const { session, entry } = this.#find(req, principal);
       const conn = new SseWriter(res, this.host.streamOptions);
+      session.holdOpen(conn);
       const lastEventId = req.headers["last-event-id"];
       const resumed = typeof lastEventId === "string" && this.store ? this.store.after(session.id, lastEventId) : undefined;
       if (resumed) {
@@ -334,9 +342,9 @@ export class StreamableHttpTransport {
   }
 
   /** Handles `DELETE`: ends the session, its streams and its calls. */
-  delete(req: IncomingMessage, res: ServerResponse): void {
+  delete(req: IncomingMessage, res: ServerResponse, principal?: unknown): void {
     try {
-      const { session } = this.#find(req);
+      const { session } = this.#find(req, principal);
       session.close();
       res.writeHead(200).end();
     } catch (error) {
@@ -349,11 +357,14 @@ export class StreamableHttpTransport {
     for (const { session } of this.#sessions.values()) session.close();
   }
 
-  #open(res: ServerResponse): { session: Session; entry: Entry | undefined } {
-    if (this.stateless) return { session: new Session(""), entry: undefined };
+  #open(res: ServerResponse, principal: unknown): { session: Session; entry: Entry | undefined } {
+    if (this.stateless) return { session: this.#ephemeral(principal), entry: undefined };
+    this.host.admit();
     // An initialize always starts a new session, even one carrying a stale id.
     const id = randomUUID();
     const session = new Session(id);
+    session.auth = principal;
+    session.authKey = principalKey(principal);
     const entry: Entry = { session, streams: new Map(), nextStream: 1 };
     this.#sessions.set(id, entry);
     this.host.track(session);
@@ -366,14 +377,14 @@ export class StreamableHttpTransport {
     return { session, entry };
   }
 
-  #find(req: IncomingMessage): { session: Session; entry: Entry | undefined } {
+  #find(req: IncomingMessage, principal: unknown): { session: Session; entry: Entry | undefined } {
     const header = req.headers["mcp-protocol-version"];
     if (typeof header === "string" && !isLegacyVersion(header)) {
       // 2025-06-18 §Protocol Version Header: an unsupported version is a 400.
       throw httpError(400, ErrorCode.InvalidRequest, `Bad request: unsupported MCP-Protocol-Version ${JSON.stringify(header)}`);
     }
     if (this.stateless) {
-      const session = new Session("");
+      const session = this.#ephemeral(principal);
       session.initialized = true;
       session.protocolVersion = typeof header === "string" ? header : DEFAULT_HTTP_VERSION;
       return { session, entry: undefined };
@@ -384,8 +395,18 @@ export class StreamableHttpTransport {
     }
     const entry = this.#sessions.get(id);
     // Unknown, expired or deleted: 404 tells the client to initialize again (2025-03-26 §Session Management).
-    if (!entry) throw httpError(404, ErrorCode.InvalidRequest, "Session not found: it has ended or never existed");
+    // So does another principal's id: sessions are bound to whoever opened them.
+    if (!entry || entry.session.authKey !== principalKey(principal)) {
+      throw httpError(404, ErrorCode.InvalidRequest, "Session not found: it has ended or never existed");
+    }
+    entry.session.lastActive = Date.now();
     return { session: entry.session, entry };
+  }
+
+  #ephemeral(principal: unknown): Session {
+    const session = new Session("");
+    session.auth = principal;
+    return session;
   }
 
   #batchAllowed(req: IncomingMessage, session: Session): boolean {

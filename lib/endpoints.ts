@@ -1,0 +1,183 @@
+/**
+ * The HTTP face of a server: its routes, and the gate every MCP request
+ * passes (shutdown, Host/Origin, CORS, authentication) before it reaches a
+ * transport.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { authenticateRequest } from "./auth.ts";
+import type { Authenticate, ResourceMetadata } from "./auth.ts";
+import type { Host } from "./core.ts";
+import { corsHeaders, preflight } from "./cors.ts";
+import type { CorsOptions } from "./cors.ts";
+import { ErrorCode, HttpError, httpError } from "./errors.ts";
+import { MemoryEventStore } from "./event_store.ts";
+import type { EventStore } from "./event_store.ts";
+import { createGuard } from "./guard.ts";
+import { sendError, sendJson } from "./http.ts";
+import { Router } from "./router.ts";
+import { LegacySseTransport } from "./transports/sse.ts";
+import { StreamableHttpTransport } from "./transports/streamable.ts";
+
+/** How the endpoints are laid out and guarded. */
+export interface EndpointOptions {
+  basePath?: string;
+  stateless?: boolean;
+  eventStore?: EventStore | false;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  cors?: boolean | CorsOptions;
+  authenticate?: Authenticate;
+  resourceMetadata?: ResourceMetadata;
+}
+
+/**
+ * A route handler of your own, served beside the MCP endpoints. A returned
+ * object or array becomes a JSON response, a string a text response; return
+ * nothing after writing to `res` yourself.
+ */
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+) => unknown;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => unknown;
+type McpHandler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams, principal: unknown) => unknown;
+
+function normaliseBase(base: string): string {
+  const trimmed = base.replace(/\/+$/, "");
+  if (trimmed !== "" && !trimmed.startsWith("/")) {
+    throw new TypeError(`Cannot use basePath "${base}": it must start with "/"`);
+  }
+  return trimmed;
+}
+
+/** The router with the MCP endpoints on it, and the user's routes beside them. */
+export class Endpoints {
+  /** Set while the server shuts down: MCP requests get 503. */
+  closing = false;
+  #router = new Router<Handler>();
+  #legacy: LegacySseTransport;
+  #streamable: StreamableHttpTransport;
+  #host: Host;
+
+  /**
+   * @param host the server
+   * @param options layout, resumption, guard, CORS and authentication
+   */
+  constructor(host: Host, options: EndpointOptions) {
+    this.#host = host;
+    const base = normaliseBase(options.basePath ?? "");
+    const guard = createGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
+    const cors = options.cors === true ? {} : options.cors || undefined;
+    const { authenticate, resourceMetadata } = options;
+    const metadataPaths = resourceMetadata ? metadataLocations(resourceMetadata, base) : undefined;
+
+    const legacy = this.#legacy = new LegacySseTransport(host, base);
+    const streamable = this.#streamable = new StreamableHttpTransport(host, {
+      stateless: options.stateless,
+      eventStore: options.eventStore === false ? undefined : options.eventStore ?? new MemoryEventStore(),
+      legacyGet: (req, res, principal) => legacy.open(req, res, principal),
+    });
+
+    const methods = new Map<string, string[]>();
+    const mcp = (method: string, path: string, handler: McpHandler) => {
+      const full = `${base}${path}`;
+      methods.set(full, [...methods.get(full) ?? [], method]);
+      this.#router.add(method, full, async (req, res, _params, query) => {
+        if (cors) corsHeaders(req, res);
+        const refused = this.closing
+          ? httpError(503, ErrorCode.InvalidRequest, "Service unavailable: the server is shutting down", { "retry-after": "5", connection: "close" })
+          : guard(req);
+        if (refused) return sendError(res, refused);
+        const principal = authenticate ? await authenticateRequest(authenticate, req, metadataPaths?.url) : undefined;
+        return handler(req, res, query, principal);
+      });
+    };
+    mcp("GET", "/sse", (req, res, _q, principal) => legacy.open(req, res, principal));
+    mcp("POST", "/messages", (req, res, query, principal) => legacy.post(req, res, query, principal));
+    mcp("POST", "/mcp", (req, res, _q, principal) => streamable.post(req, res, principal));
+    if (!streamable.stateless) {
+      mcp("GET", "/mcp", (req, res, _q, principal) => streamable.get(req, res, principal));
+      mcp("DELETE", "/mcp", (req, res, _q, principal) => streamable.delete(req, res, principal));
+    }
+    if (cors) {
+      for (const [path, allowed] of methods) {
+        this.#router.add("OPTIONS", path, (req, res) => {
+          const refused = guard(req);
+          if (refused) return sendError(res, refused);
+          preflight(req, res, [...allowed, "OPTIONS"], cors);
+        });
+      }
+    }
+    if (resourceMetadata && metadataPaths) {
+      // RFC 9728 §3: at the root, and with the resource's path appended (2025-11-25 clients try both).
+      for (const path of new Set([metadataPaths.root, metadataPaths.suffixed])) {
+        this.#router.add("GET", path, (req, res) => {
+          if (cors) corsHeaders(req, res);
+          sendJson(res, 200, resourceMetadata);
+        });
+      }
+    }
+  }
+
+  /** Adds a route of the user's. */
+  route(method: string, path: string, handler: RouteHandler): void {
+    this.#router.add(method, path, async (req, res, params) => {
+      const value = await handler(req, res, params);
+      if (res.headersSent || res.writableEnded || value === undefined) return;
+      if (typeof value === "string") {
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(value) });
+        res.end(value);
+      } else sendJson(res, 200, value);
+    });
+  }
+
+  /** Serves one request. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const match = this.#router.match(req.method ?? "GET", path);
+    if (match.status === 404) {
+      sendError(res, httpError(404, ErrorCode.InvalidRequest, `Not found: ${req.method} ${path}`));
+      return;
+    }
+    if (match.status === 405) {
+      const allow = match.allow.join(", ");
+      sendError(res, httpError(405, ErrorCode.InvalidRequest, `Method not allowed: ${path} accepts ${allow}`, { allow }));
+      return;
+    }
+    const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+    const fail = (error: unknown) => {
+      if (!(error instanceof HttpError)) this.#host.reportError(error, `${req.method} ${path}`);
+      sendError(res, error);
+    };
+    try {
+      const done = match.value(req, res, match.params, query);
+      if (done instanceof Promise) done.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  /** Ends every session of both transports. */
+  closeAll(): void {
+    this.#legacy.closeAll();
+    this.#streamable.closeAll();
+  }
+}
+
+function metadataLocations(metadata: ResourceMetadata, base: string): { url: string; root: string; suffixed: string } {
+  const root = "/.well-known/oauth-protected-resource";
+  let resource: URL;
+  try {
+    resource = new URL(metadata.resource);
+  } catch {
+    throw new TypeError(`Cannot serve resource metadata: "resource" must be an absolute URL, not ${JSON.stringify(metadata.resource)}`);
+  }
+  const path = resource.pathname === "/" ? `${base}/mcp` : resource.pathname.replace(/\/+$/, "");
+  return { url: `${resource.origin}${root}${path}`, root, suffixed: `${root}${path}` };
+}

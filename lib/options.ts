@@ -1,0 +1,113 @@
+/**
+ * Everything `createServer()` can be told, with its defaults.
+ *
+ * @module
+ */
+import type { Authenticate, ResourceMetadata } from "./auth.ts";
+import type { CorsOptions } from "./cors.ts";
+import type { EventStore } from "./event_store.ts";
+import type { Icon } from "./types.ts";
+
+/** Options of {@linkcode createServer}. */
+export interface ServerOptions {
+  /** The server's name, sent as `serverInfo.name`. */
+  name: string;
+  /** The server's version, sent as `serverInfo.version`. */
+  version: string;
+  /** A display name (2025-06-18). */
+  title?: string;
+  /** A description (2025-11-25). */
+  description?: string;
+  /** The project's web site (2025-11-25). */
+  websiteUrl?: string;
+  /** Icons (2025-11-25). */
+  icons?: Icon[];
+  /** A hint for the model on how to use this server, sent in `initialize`. */
+  instructions?: string;
+
+  /** Prefix of every MCP endpoint, e.g. `/tools` serves `/tools/mcp` and `/tools/sse`. Default: none. */
+  basePath?: string;
+  /** Streamable HTTP without sessions: every POST stands alone; GET and DELETE answer 405. Default false. */
+  stateless?: boolean;
+  /**
+   * Where Streamable HTTP keeps sent events for clients that resume with
+   * `Last-Event-ID`. Default: a bounded in-memory store; `false` turns
+   * resumption (and SSE polling) off.
+   */
+  eventStore?: EventStore | false;
+
+  /** `Host` names allowed to reach the MCP endpoints. Default: loopback names on a loopback address, else any. `[]` refuses all. */
+  allowedHosts?: string[];
+  /** `Origin`s allowed (`*` for any). Default: loopback origins on a loopback address, and the server's own. `[]` refuses any request with an Origin. */
+  allowedOrigins?: string[];
+  /** CORS for browser clients: preflight on every MCP endpoint, `Mcp-Session-Id` exposed. Default off. */
+  cors?: boolean | CorsOptions;
+  /** Runs on every MCP request; returns the principal (reaching tools as `ctx.auth`) or refuses. Default: none. */
+  authenticate?: Authenticate;
+  /** RFC 9728 protected-resource metadata, served under `/.well-known/oauth-protected-resource`. */
+  resourceMetadata?: ResourceMetadata;
+
+  /** Largest request body accepted, in bytes. Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Most sessions open at once; new ones get 503 with `Retry-After`. Default 10000. */
+  maxSessions?: number;
+  /** Milliseconds a Streamable HTTP session may stay idle (nothing running, no stream open) before it ends. Default 30 minutes; 0 never. */
+  sessionIdleMs?: number;
+  /** Requests one session may have running at once. Default 128. */
+  maxInflightPerSession?: number;
+  /** Milliseconds a tool may run before its signal aborts and it answers `isError`. Default 10 minutes; 0 never. */
+  toolTimeoutMs?: number;
+  /** Milliseconds a tool waits for the client's answer to sampling, elicitation or roots. Default 5 minutes. */
+  requestTimeoutMs?: number;
+  /** Milliseconds between SSE keep-alive comments; 0 turns them off. Default 15000. */
+  keepAliveMs?: number;
+  /** Bytes a slow SSE reader may leave unread before it is cut off. Default 4 MiB. */
+  maxQueuedBytes?: number;
+  /** Entries per page of the list methods. Default 100. */
+  pageSize?: number;
+
+  /** Called when a client sends `notifications/roots/list_changed`. */
+  onRootsChanged?: (sessionId: string) => void;
+  /**
+   * Receives unexpected errors: a method handler or route that threw
+   * something other than a `JsonRpcError`. Clients only ever see
+   * "Internal error". Default: `console.error`.
+   */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/** Options of `McpServer.listen()`. */
+export interface ListenOptions {
+  /** The port; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** The interface to bind. Default `127.0.0.1` (loopback only). */
+  hostname?: string;
+}
+
+/** What `McpServer.listen()` resolves to. */
+export interface Listening {
+  /** The base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** The bound port. */
+  port: number;
+  /** Stops the server; the same as `McpServer.close()`. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/** Options of `McpServer.close()`. */
+export interface CloseOptions {
+  /**
+   * Milliseconds in-flight calls may take to finish before they are
+   * aborted; new work is refused with 503 meanwhile. Default 0: abort at once.
+   */
+  deadline?: number;
+}
+
+/** Checks that an option is a whole number ≥ `min`. */
+export function whole(name: string, value: number | undefined, fallback: number, min = 0): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min) {
+    throw new RangeError(`Cannot create server: ${name} must be an integer >= ${min}, not ${value}`);
+  }
+  return v;
+}
