@@ -346,6 +346,6 @@ if (isMain) {
   const { url } = await server.listen({ port: Number(process.env.PORT ?? 3000) });
   console.log(`emcee "everything" listening: ${url}/mcp (Streamable HTTP) and ${url}/sse (HTTP+SSE)`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => void server.close().then(() => process.exit(0)));
+    process.once(signal, () => void server.close({ deadline: 5000 }).then(() => process.exit(0)));
   }
 }
