@@ -28,6 +28,7 @@ export type { Authenticate, AuthErrorOptions, ResourceMetadata } from "./lib/aut
 export type { CorsOptions } from "./lib/cors.ts";
 export type { Context, ElicitRequest, ElicitResult, Root, SamplingRequest, SamplingResult } from "./lib/context.ts";
 export type { ToolDefinition, ToolFunction } from "./lib/tools.ts";
+export type { FromSchema, PromptArgs, ToolArgs, ToolHandler, ToolResult } from "./lib/infer.ts";
 export type { Prompt, PromptArgument, PromptDefinition, PromptFunction, PromptMessage } from "./lib/prompts.ts";
 export type { ResourceDefinition, ResourceReader, ResourceRequest, ResourceTemplateDefinition } from "./lib/resources.ts";
 export type { Completer, Completion } from "./lib/completion.ts";

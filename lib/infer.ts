@@ -1,10 +1,10 @@
 /**
- * Types inferred from declarations: a handler's `args` from its tool's
- * `inputSchema`, its return type from `outputSchema`, and a prompt's
- * arguments from their declarations. Types only; nothing here runs.
+ * Types inferred from declarations: a tool function's `args` from its
+ * `inputSchema` and its result from its `outputSchema`, a prompt function's
+ * `args` from its declared arguments. Types only; nothing here runs.
  *
- * Whatever cannot be read exactly (`$ref`, `not`, a schema typed as a plain
- * object) becomes `unknown`: a type that is too wide is safe, a wrong one is not.
+ * What cannot be read exactly (`$ref`, a schema typed as a plain object)
+ * becomes `unknown`: a type too wide is safe, a wrong one is not.
  *
  * @module
  */
@@ -81,11 +81,12 @@ type Keywords<S, D extends unknown[]> =
 /**
  * The TypeScript type of the values a JSON Schema literal admits.
  *
- * Reads `type` (names and arrays of them), `properties`, `required`,
- * `additionalProperties`, `items`, `enum`, `const`, `anyOf`, `oneOf` and
- * `allOf`. `$ref`, `prefixItems` and every other keyword are read as
- * `unknown`, as is anything deeper than 8 levels, so the result is never
- * narrower than what the schema admits.
+ * Reads `type` (a name or an array of names), `properties`, `required`,
+ * `additionalProperties`, `patternProperties`, `items`, `enum`, `const`,
+ * `anyOf`, `oneOf` and `allOf`. A schema with `$ref` is `unknown`, an array
+ * with `prefixItems` `unknown[]`, and so is whatever lies deeper than 8
+ * levels. Other keywords (`not`, `if`, `minimum`, …) only narrow what a
+ * schema admits, so leaving them unread keeps the type true, if wider.
  *
  * @typeParam S the schema, written as a literal (`as const`, or inferred through a `const` type parameter)
  * @example
@@ -193,12 +194,6 @@ export type ToolHandler<In, Out = JsonObject, Args = ToolArgs<In>> = [Out] exten
   ? (args: CheckedArgs<In, Args>, ctx: Context) => ToolResult<Out>
   : never;
 
-/** One declared prompt argument, as far as its type goes. */
-interface DeclaredArgument {
-  readonly name: string;
-  readonly required?: boolean;
-}
-
 /**
  * The `args` of a prompt function, from its declared `arguments`: a string
  * for each, optional unless `required: true`. Prompt arguments are always
@@ -213,7 +208,7 @@ interface DeclaredArgument {
  * const args: PromptArgs<typeof declared> = { code: "let x = 1" }; // { code: string; style?: string }
  * ```
  */
-export type PromptArgs<A extends readonly DeclaredArgument[]> = string extends A[number]["name"] ? Record<string, string>
+export type PromptArgs<A extends readonly { readonly name: string; readonly required?: boolean }[]> = string extends A[number]["name"] ? Record<string, string>
   : Simplify<
     & { [P in A[number] as P extends { required: true } ? P["name"] : never]: string }
     & { [P in A[number] as P extends { required: true } ? never : P["name"]]?: string }

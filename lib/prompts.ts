@@ -23,11 +23,15 @@ export interface PromptArgument {
   complete?: Completer;
 }
 
-/** How a prompt describes itself in `prompts/list`. */
-export interface PromptDefinition {
+/**
+ * How a prompt describes itself in `prompts/list`.
+ *
+ * @typeParam A the declared arguments; written out, they type the prompt function's `args`
+ */
+export interface PromptDefinition<A extends readonly PromptArgument[] = readonly PromptArgument[]> {
   title?: string;
   description?: string;
-  arguments?: PromptArgument[];
+  arguments?: A;
   icons?: Icon[];
   _meta?: JsonObject;
 }

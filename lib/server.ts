@@ -15,10 +15,11 @@ import { Endpoints } from "./endpoints.ts";
 import type { RouteHandler } from "./endpoints.ts";
 import { ErrorCode, httpError } from "./errors.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./http.ts";
+import type { NoArguments, PromptArgs, ToolArgs, ToolHandler } from "./infer.ts";
 import { whole } from "./options.ts";
 import type { CloseOptions, Listening, ListenOptions, ServerOptions } from "./options.ts";
 import { definePrompt } from "./prompts.ts";
-import type { Prompt, PromptDefinition, PromptFunction } from "./prompts.ts";
+import type { Prompt, PromptArgument, PromptDefinition, PromptFunction } from "./prompts.ts";
 import { Registry } from "./registry.ts";
 import type { Registered } from "./registry.ts";
 import { defineResource, defineResourceTemplate } from "./resources.ts";
@@ -102,7 +103,10 @@ export class McpServer implements Host {
   }
 
   /**
-   * Registers a tool.
+   * Registers a tool. Written out in the call (no `as const` needed),
+   * `inputSchema` types `fn`'s arguments and `outputSchema` its result; an
+   * annotation on the arguments must fit a written-out schema, and is taken
+   * as it is otherwise. See {@linkcode ToolHandler}.
    *
    * @param name 1–128 characters of `A-Za-z0-9_-.`, unique
    * @param definition description, `inputSchema` (plain JSON Schema) and more
@@ -116,8 +120,11 @@ export class McpServer implements Host {
    * }, async ({ a, b }) => a + b);
    * ```
    */
-  // deno-lint-ignore no-explicit-any
-  tool<Args = any>(name: string, definition: ToolDefinition, fn: ToolFunction<Args>): Registered {
+  tool<const In extends JsonObject = NoArguments, const Out extends JsonObject = JsonObject, Args = ToolArgs<In>>(
+    name: string,
+    definition: ToolDefinition<In, Out>,
+    fn: ToolHandler<In, Out, Args>,
+  ): Registered {
     return this.tools.add(name, defineTool(name, definition, fn as ToolFunction<never>));
   }
 
@@ -156,7 +163,8 @@ export class McpServer implements Host {
   }
 
   /**
-   * Registers a prompt.
+   * Registers a prompt. Written out in the call, the declared arguments
+   * type `fn`'s arguments: a string each, optional unless `required: true`.
    *
    * @param name unique name
    * @param definition description and declared arguments (with optional completers)
@@ -169,8 +177,11 @@ export class McpServer implements Host {
    *   ({ code }) => `Please review:\n${code}`);
    * ```
    */
-  // deno-lint-ignore no-explicit-any
-  prompt<Args = any>(name: string, definition: PromptDefinition, fn: PromptFunction<Args>): Registered {
+  prompt<const A extends readonly PromptArgument[] = readonly PromptArgument[], Args = PromptArgs<A>>(
+    name: string,
+    definition: PromptDefinition<A>,
+    fn: PromptFunction<Args>,
+  ): Registered {
     return this.prompts.add(name, definePrompt(name, definition, fn as PromptFunction<never>));
   }
 

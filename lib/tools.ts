@@ -10,16 +10,21 @@ import { compileSchema, formatProblems } from "./schema.ts";
 import type { JsonSchema, Validator } from "./schema.ts";
 import type { CallToolResult, ContentBlock, Icon, JsonObject, ToolAnnotations } from "./types.ts";
 
-/** How a tool describes itself in `tools/list`. */
-export interface ToolDefinition {
+/**
+ * How a tool describes itself in `tools/list`.
+ *
+ * @typeParam In the type of `inputSchema`; written out, it types the tool function's `args`
+ * @typeParam Out the type of `outputSchema`; written out, it types the tool function's result
+ */
+export interface ToolDefinition<In extends JsonObject = JsonObject, Out extends JsonObject = JsonObject> {
   /** A human-readable name (2025-06-18). */
   title?: string;
   /** What the tool does, for the model. */
   description?: string;
   /** JSON Schema of the arguments; its root must be `type: "object"`. Default: no arguments. */
-  inputSchema?: JsonObject;
+  inputSchema?: In;
   /** JSON Schema of `structuredContent` (2025-06-18); its root must be `type: "object"`. */
-  outputSchema?: JsonObject;
+  outputSchema?: Out;
   /** Behaviour hints (2025-03-26). */
   annotations?: ToolAnnotations;
   /** Icons (2025-11-25). */
