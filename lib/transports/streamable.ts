@@ -17,13 +17,14 @@ import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import type { EventStore } from "../event_store.ts";
 import { isJsonContentType, parseAccept, readBody, sendError, sendJson } from "../http.ts";
 import type { Accepts } from "../http.ts";
-import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
+import { classify, failure, parseJson } from "../jsonrpc.ts";
 import type { Classified } from "../jsonrpc.ts";
 import { DEFAULT_HTTP_VERSION, Session } from "../session.ts";
-import type { Channel } from "../session.ts";
 import { SseWriter } from "../sse.ts";
-import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from "../types.ts";
-import { atLeast, isLegacyVersion } from "../versions.ts";
+import { Reply, Stream } from "./reply.ts";
+import type { StreamTable } from "./reply.ts";
+import type { JsonRpcRequest, JsonRpcResponse } from "../types.ts";
+import { isLegacyVersion } from "../versions.ts";
 import type { Host } from "../core.ts";
 
 /** Options of {@linkcode StreamableHttpTransport}. */
@@ -36,161 +37,9 @@ export interface StreamableOptions {
   legacyGet?: (req: IncomingMessage, res: ServerResponse, principal: unknown) => void;
 }
 
-/**
- * One logical SSE stream of a session: a POST's reply or the GET stream.
- * It outlives its HTTP connection, so a client can reconnect to it with
- * `Last-Event-ID` and get what it missed.
- */
-class Stream {
-  readonly id: string;
-  #session: Session;
-  #store: EventStore | undefined;
-  #conn: SseWriter | undefined;
-
-  constructor(id: string, session: Session, store: EventStore | undefined) {
-    this.id = id;
-    this.#session = session;
-    this.#store = store;
-  }
-
-  /** Whether the client can resume this stream. */
-  get resumable(): boolean {
-    return this.#store !== undefined && this.#session.id !== "";
-  }
-
-  write(message: JsonRpcMessage): void {
-    this.#event(serialize(message));
-  }
-
-  /** Sends an event with an id and no data, which clients record and do not dispatch as a message (2025-11-25). */
-  prime(): void {
-    this.#event("");
-  }
-
-  attach(conn: SseWriter): void {
-    if (this.#conn !== conn) this.#conn?.close();
-    this.#conn = conn;
-    conn.onClose(() => {
-      if (this.#conn === conn) this.#conn = undefined;
-    });
-  }
-
-  /** Ends the connection but not the stream, asking the client to come back in `retryMs`. */
-  release(retryMs: number): void {
-    if (!this.resumable || !this.#conn) return;
-    this.#conn.send({ retry: retryMs });
-    this.#conn.close();
-  }
-
-  /** Ends the stream and its connection. */
-  close(): void {
-    this.#conn?.close();
-    this.#conn = undefined;
-  }
-
-  #event(data: string): void {
-    const id = this.resumable ? this.#store!.append(this.#session.id, this.id, data) : undefined;
-    this.#conn?.send({ id, data });
-  }
-}
-
 /** A stateful session and its live streams. */
-interface Entry {
+interface Entry extends StreamTable {
   session: Session;
-  streams: Map<string, Stream>;
-  nextStream: number;
-}
-
-/**
- * The reply to one POST that holds requests: JSON until a related message
- * needs a stream, then SSE.
- */
-class Reply {
-  #res: ServerResponse;
-  #accept: Accepts;
-  #session: Session;
-  #entry: Entry | undefined;
-  #transport: StreamableHttpTransport;
-  #pending: number;
-  #batch: boolean;
-  #collected: JsonRpcResponse[] = [];
-  #stream: Stream | undefined;
-
-  constructor(
-    transport: StreamableHttpTransport,
-    res: ServerResponse,
-    accept: Accepts,
-    session: Session,
-    entry: Entry | undefined,
-    requests: number,
-    batch: boolean,
-  ) {
-    this.#transport = transport;
-    this.#res = res;
-    this.#accept = accept;
-    this.#session = session;
-    this.#entry = entry;
-    this.#pending = requests;
-    this.#batch = batch;
-    if (!accept.json) this.#openStream();
-  }
-
-  /** The channel of each request in this POST. */
-  channel(req: IncomingMessage): Channel {
-    return {
-      send: (message) => this.#related(message),
-      headers: req.headers,
-      closeSseStream: (retryMs) => {
-        // SSE polling is a 2025-11-25 feature: older clients cannot resume a stream they never got an id on.
-        if (this.#transport.store && this.#entry && atLeast(this.#session.protocolVersion, "2025-11-25") && this.#openStream()) {
-          this.#stream!.release(retryMs);
-        }
-      },
-    };
-  }
-
-  /** Takes one request's response (undefined when it was cancelled). */
-  answer(response: JsonRpcResponse | undefined): void {
-    if (response) {
-      if (this.#stream) this.#stream.write(response);
-      else this.#collected.push(response);
-    }
-    if (--this.#pending > 0) return;
-    if (this.#stream) {
-      // The spec asks the server to close the stream once every response is sent.
-      this.#stream.close();
-      this.#entry?.streams.delete(this.#stream.id);
-    } else if (this.#res.writableEnded || this.#res.destroyed) {
-      return;
-    } else if (this.#collected.length === 0) {
-      // Every request was cancelled (or its session ended): nothing to answer, and 202 is only for bodies without requests.
-      this.#res.writeHead(204).end();
-    } else {
-      this.#transport.writeJson(this.#res, this.#batch ? this.#collected : this.#collected[0]!);
-    }
-  }
-
-  #related(message: JsonRpcMessage): void {
-    if (this.#openStream()) this.#stream!.write(message);
-    else this.#session.send(message); // a JSON-only client: the GET stream, if it keeps one
-  }
-
-  #openStream(): boolean {
-    if (this.#stream) return true;
-    if (!this.#accept.sse || this.#res.headersSent) return false;
-    const entry = this.#entry;
-    const id = entry ? String(entry.nextStream++) : "0";
-    const stream = new Stream(id, this.#session, entry && this.#transport.store);
-    entry?.streams.set(id, stream);
-    const conn = new SseWriter(this.#res, this.#transport.host.streamOptions);
-    this.#session.holdOpen(conn);
-    stream.attach(conn);
-    this.#stream = stream;
-    // Priming lets a 2025-11-25 client resume even before the first message;
-    // older clients parse every data line as JSON, so they never get one.
-    if (stream.resumable && atLeast(this.#session.protocolVersion, "2025-11-25")) stream.prime();
-    return true;
-  }
 }
 
 /**
@@ -228,13 +77,6 @@ export class StreamableHttpTransport {
   /** Number of open sessions. */
   get size(): number {
     return this.#sessions.size;
-  }
-
-  /** Writes one response, or a batch of them, as `application/json`. */
-  writeJson(res: ServerResponse, body: JsonRpcResponse | JsonRpcResponse[]): void {
-    const text = Array.isArray(body) ? `[${body.map(serialize).join(",")}]` : serialize(body);
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-    res.end(text);
   }
 
   /** Handles `POST`: one message, or a batch from a 2025-03-26 client. */
@@ -295,7 +137,15 @@ export class StreamableHttpTransport {
       this.host.track(session);
       res.once("close", () => session.close());
     }
-    const reply = new Reply(this, res, accept, session, entry, requests.length + errors.length, batch);
+    const reply = new Reply({
+      res,
+      accept,
+      session,
+      streamOptions: this.host.streamOptions,
+      table: entry,
+      expected: requests.length + errors.length,
+      batch,
+    });
     for (const error of errors) reply.answer(error);
     const channel = reply.channel(req);
     for (const request of requests) {
@@ -365,7 +215,7 @@ export class StreamableHttpTransport {
     const session = new Session(id);
     session.auth = principal;
     session.authKey = principalKey(principal);
-    const entry: Entry = { session, streams: new Map(), nextStream: 1 };
+    const entry: Entry = { session, streams: new Map(), nextStream: 1, store: this.store };
     this.#sessions.set(id, entry);
     this.host.track(session);
     session.onClose(() => {
