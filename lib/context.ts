@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ClientError } from "./errors.ts";
+import { ClientError, ErrorCode, JsonRpcError } from "./errors.ts";
 import type { Channel, Headers, Session } from "./session.ts";
 import { LOG_LEVELS } from "./types.ts";
 import type { ContentBlock, JsonObject, LogLevel, RequestId } from "./types.ts";
@@ -160,7 +160,7 @@ export class RequestContext implements Context {
 
   log(level: LogLevel, data: unknown, logger?: string): void {
     if (!LOG_LEVELS.includes(level)) throw new RangeError(`Cannot log at level "${level}": use one of ${LOG_LEVELS.join(", ")}`);
-    if (this.done || !logPasses(level, this.#session.logLevel)) return;
+    if (this.done || this.#session.quiet || !logPasses(level, this.#session.logLevel)) return;
     const params: JsonObject = { level, data };
     if (logger !== undefined) params.logger = logger;
     this.#channel.send({ jsonrpc: "2.0", method: "notifications/message", params });
@@ -189,7 +189,13 @@ export class RequestContext implements Context {
   elicit(request: ElicitRequest): Promise<ElicitResult> {
     const caps = this.#session.clientCapabilities.elicitation;
     if (request.mode === "url" && caps && !caps.url) {
-      return Promise.reject(missingCapability("elicitation/create", "elicitation.url"));
+      return Promise.reject(
+        this.#session.modern
+          ? new JsonRpcError(ErrorCode.MissingCapability, 'Missing client capability: URL elicitation needs "elicitation.url"', {
+            requiredCapabilities: { elicitation: { url: {} } },
+          })
+          : missingCapability("elicitation/create", "elicitation.url"),
+      );
     }
     return this.#ask("elicitation", "elicitation/create", request) as Promise<ElicitResult>;
   }
@@ -199,8 +205,20 @@ export class RequestContext implements Context {
     return Array.isArray(result.roots) ? result.roots as Root[] : [];
   }
 
-  #ask(capability: string, method: string, params: object): Promise<JsonObject> {
-    if (this.#session.clientCapabilities[capability] === undefined) {
+  #ask(capability: string, method: string, params: object, required: JsonObject = {}): Promise<JsonObject> {
+    const session = this.#session;
+    if (session.modern) {
+      // 2026-07-28: no server→client requests; questions become an input_required result (MRTR).
+      if (session.clientCapabilities[capability] === undefined || !session.broker) {
+        return Promise.reject(
+          new JsonRpcError(ErrorCode.MissingCapability, `Missing client capability: ${method} needs "${capability}"`, {
+            requiredCapabilities: { [capability]: required },
+          }),
+        );
+      }
+      return session.broker.ask(method, params as JsonObject);
+    }
+    if (session.clientCapabilities[capability] === undefined) {
       return Promise.reject(missingCapability(method, capability));
     }
     return this.#session.request(method, params as JsonObject, {

@@ -128,6 +128,7 @@ const BEFORE_INIT = new Set(["initialize", "ping"]);
  * @param session the client's session
  * @param request the request
  * @param channel where messages related to the request go, and its headers
+ * @param resolved the handler, when the caller chose it (the 2026-07-28 method table)
  * @returns the response, or undefined when the client cancelled the request (no response is sent then)
  */
 export async function dispatchRequest(
@@ -135,9 +136,10 @@ export async function dispatchRequest(
   session: Session,
   request: JsonRpcRequest,
   channel: Channel,
+  resolved?: MethodHandler,
 ): Promise<JsonRpcResponse | undefined> {
   const { id, method } = request;
-  const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+  const handler = resolved ?? (Object.hasOwn(METHODS, method) ? METHODS[method] : undefined);
   if (!handler) return failure(id, new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method}`));
   if (!session.initialized && !BEFORE_INIT.has(method)) {
     return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Cannot call ${method}: send initialize first`));

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticateRequest } from "./auth.ts";
 import type { Authenticate, ResourceMetadata } from "./auth.ts";
-import type { Host } from "./core.ts";
+import type { ModernHost } from "./modern.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import type { CorsOptions } from "./cors.ts";
 import { ErrorCode, HttpError, httpError } from "./errors.ts";
@@ -30,6 +30,7 @@ export interface EndpointOptions {
   cors?: boolean | CorsOptions;
   authenticate?: Authenticate;
   resourceMetadata?: ResourceMetadata;
+  eras?: "all" | "modern" | "legacy";
 }
 
 /**
@@ -61,13 +62,13 @@ export class Endpoints {
   #router = new Router<Handler>();
   #legacy: LegacySseTransport;
   #streamable: StreamableHttpTransport;
-  #host: Host;
+  #host: ModernHost;
 
   /**
    * @param host the server
    * @param options layout, resumption, guard, CORS and authentication
    */
-  constructor(host: Host, options: EndpointOptions) {
+  constructor(host: ModernHost, options: EndpointOptions) {
     this.#host = host;
     const base = normaliseBase(options.basePath ?? "");
     const guard = createGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
@@ -76,10 +77,13 @@ export class Endpoints {
     const metadataPaths = resourceMetadata ? metadataLocations(resourceMetadata, base) : undefined;
 
     const legacy = this.#legacy = new LegacySseTransport(host, base);
+    const modernOnly = options.eras === "modern";
     const streamable = this.#streamable = new StreamableHttpTransport(host, {
-      stateless: options.stateless,
+      eras: options.eras,
+      // Only 2026-07-28 means no sessions at all: GET and DELETE answer 405.
+      stateless: options.stateless || modernOnly,
       eventStore: options.eventStore === false ? undefined : options.eventStore ?? new MemoryEventStore(),
-      legacyGet: (req, res, principal) => legacy.open(req, res, principal),
+      legacyGet: modernOnly ? undefined : (req, res, principal) => legacy.open(req, res, principal),
     });
 
     const methods = new Map<string, string[]>();
@@ -96,8 +100,10 @@ export class Endpoints {
         return handler(req, res, query, principal);
       });
     };
-    mcp("GET", "/sse", (req, res, _q, principal) => legacy.open(req, res, principal));
-    mcp("POST", "/messages", (req, res, query, principal) => legacy.post(req, res, query, principal));
+    if (!modernOnly) {
+      mcp("GET", "/sse", (req, res, _q, principal) => legacy.open(req, res, principal));
+      mcp("POST", "/messages", (req, res, query, principal) => legacy.post(req, res, query, principal));
+    }
     mcp("POST", "/mcp", (req, res, _q, principal) => streamable.post(req, res, principal));
     if (!streamable.stateless) {
       mcp("GET", "/mcp", (req, res, _q, principal) => streamable.get(req, res, principal));

@@ -27,6 +27,19 @@ export interface ServerOptions {
 
   /** Prefix of every MCP endpoint, e.g. `/tools` serves `/tools/mcp` and `/tools/sse`. Default: none. */
   basePath?: string;
+  /**
+   * Which protocol eras `/mcp` serves: `"all"` (default) serves 2026-07-28
+   * requests statelessly beside 2025 sessions; `"modern"` only 2026-07-28
+   * (no sessions, no HTTP+SSE endpoints); `"legacy"` only the session eras.
+   */
+  eras?: "all" | "modern" | "legacy";
+  /**
+   * The key that seals 2026-07-28 `requestState` (MRTR). Every instance
+   * behind one load balancer needs the same. Default: random per process.
+   */
+  stateSecret?: string | Uint8Array;
+  /** Cache hints on 2026-07-28 discovery and list results. Default `{ ttlMs: 60000, scope: "public" }` (`"private"` with `authenticate`). */
+  listCache?: { ttlMs?: number; scope?: "public" | "private" };
   /** Streamable HTTP without sessions: every POST stands alone; GET and DELETE answer 405. Default false. */
   stateless?: boolean;
   /**

@@ -29,6 +29,14 @@ export interface ResourceDefinition {
   annotations?: Annotations;
   icons?: Icon[];
   _meta?: JsonObject;
+  /** Cache hints for `resources/read` in the 2026-07-28 era. Default: `{ ttlMs: 0, scope: "private" }`. */
+  cache?: CacheHint;
+}
+
+/** How long a 2026-07-28 client may cache a result, and with whom it may share it. */
+export interface CacheHint {
+  ttlMs?: number;
+  scope?: "public" | "private";
 }
 
 /** How a resource template describes itself, and completes its variables. */
@@ -70,6 +78,7 @@ export interface ResourceTemplate {
 function listing(key: string, value: string, definition: ResourceDefinition): JsonObject {
   const { name, ...rest } = definition as ResourceDefinition & { complete?: unknown };
   delete rest.complete;
+  delete rest.cache;
   return { [key]: value, name: name ?? value, ...rest };
 }
 
@@ -156,34 +165,38 @@ export function listTemplates({ core, params }: Call): JsonObject {
   return pageResult("resourceTemplates", page.items.map((t) => t.listing), page.nextCursor);
 }
 
+/** The resource or template a URI reads from, with the template's variables. */
+export function findResource(
+  core: Call["core"],
+  uri: string,
+): { read: ResourceReader; definition: ResourceTemplateDefinition; params: Record<string, string | string[]> } | undefined {
+  const fixed = core.resources.get(uri);
+  if (fixed) return { read: fixed.read, definition: fixed.definition, params: {} };
+  for (const template of core.templates.values()) {
+    const params = template.uriTemplate.match(uri);
+    if (params) return { read: template.read, definition: template.definition, params };
+  }
+  return undefined;
+}
+
 /**
  * `resources/read`: a fixed resource first, then the first template that
  * matches. Unknown → -32002 with `data.uri` (2024-11-05 … 2025-11-25).
  */
 export async function readResource(call: Call): Promise<JsonObject> {
   const uri = requireUri(call);
-  let read: ResourceReader | undefined;
-  let mimeType: string | undefined;
-  let params: Record<string, string | string[]> = {};
-  const fixed = call.core.resources.get(uri);
-  if (fixed) ({ read, definition: { mimeType } } = fixed);
-  else {
-    for (const template of call.core.templates.values()) {
-      const vars = template.uriTemplate.match(uri);
-      if (vars) {
-        ({ read, definition: { mimeType } } = template);
-        params = vars;
-        break;
-      }
-    }
+  const found = findResource(call.core, uri);
+  if (!found) {
+    // -32002 in session eras (2024-11-05 … 2025-11-25); 2026-07-28 folds it into -32602.
+    const code = call.session.modern ? ErrorCode.InvalidParams : ErrorCode.ResourceNotFound;
+    throw new JsonRpcError(code, `Resource not found: ${uri}`, { uri });
   }
-  if (!read) throw new JsonRpcError(ErrorCode.ResourceNotFound, `Resource not found: ${uri}`, { uri });
   const ctx = contextOf(call);
   try {
-    const value = await read({ uri, params }, ctx);
+    const value = await found.read({ uri, params: found.params }, ctx);
     let contents: ResourceContents[];
     try {
-      contents = toContents(uri, mimeType, value);
+      contents = toContents(uri, found.definition.mimeType, value);
     } catch (error) {
       throw new JsonRpcError(ErrorCode.InternalError, (error as Error).message);
     }

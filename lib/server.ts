@@ -10,7 +10,8 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node
 import type { AddressInfo } from "node:net";
 import { canComplete } from "./completion.ts";
 import { logPasses } from "./context.ts";
-import type { Host } from "./core.ts";
+import type { ListCache, ModernHost, ServerEvent } from "./modern.ts";
+import { RequestStates } from "./mrtr.ts";
 import { Endpoints } from "./endpoints.ts";
 import type { RouteHandler } from "./endpoints.ts";
 import { ErrorCode, httpError } from "./errors.ts";
@@ -43,7 +44,7 @@ export type { CloseOptions, Listening, ListenOptions, RouteHandler, ServerOption
  *
  * Create one with {@linkcode createServer}.
  */
-export class McpServer implements Host {
+export class McpServer implements ModernHost {
   /** `serverInfo` as sent to clients. */
   readonly info: Implementation;
   readonly instructions: string | undefined;
@@ -58,6 +59,9 @@ export class McpServer implements Host {
   readonly maxBodyBytes: number;
   readonly streamOptions: SseWriterOptions;
   readonly onRootsChanged: ((session: Session) => void) | undefined;
+  /** Seals and opens 2026-07-28 `requestState`. */
+  readonly states: RequestStates;
+  readonly listCache: ListCache;
 
   #endpoints: Endpoints;
   #sessions = new Set<Session>();
@@ -66,6 +70,7 @@ export class McpServer implements Host {
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #onError: (error: unknown, where: string) => void;
   #http: HttpServer | undefined;
+  #listeners = new Set<(event: ServerEvent) => void>();
 
   /** @param options see {@linkcode ServerOptions} */
   constructor(options: ServerOptions) {
@@ -93,13 +98,17 @@ export class McpServer implements Host {
     const hook = options.onRootsChanged;
     this.onRootsChanged = hook && ((session) => hook(session.id));
     this.#onError = options.onError ?? ((error, where) => console.error(`emcee: unexpected error in ${where}:`, error));
+    this.states = new RequestStates(options.stateSecret);
+    this.listCache = {
+      ttlMs: whole("listCache.ttlMs", options.listCache?.ttlMs, 60_000),
+      scope: options.listCache?.scope ?? (options.authenticate ? "private" : "public"),
+    };
     this.#endpoints = new Endpoints(this, options);
 
-    this.tools.onChange(() => this.#broadcast("notifications/tools/list_changed"));
-    const resourcesChanged = () => this.#broadcast("notifications/resources/list_changed");
-    this.resources.onChange(resourcesChanged);
-    this.templates.onChange(resourcesChanged);
-    this.prompts.onChange(() => this.#broadcast("notifications/prompts/list_changed"));
+    this.tools.onChange(() => this.#changed("tools"));
+    this.resources.onChange(() => this.#changed("resources"));
+    this.templates.onChange(() => this.#changed("resources"));
+    this.prompts.onChange(() => this.#changed("prompts"));
   }
 
   /**
@@ -195,6 +204,13 @@ export class McpServer implements Host {
         session.send({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } });
       }
     }
+    this.#emit({ type: "resource", uri });
+  }
+
+  /** @internal Calls `listener` on every change (for `subscriptions/listen`) until the returned function is called. */
+  subscribe(listener: (event: ServerEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**
@@ -346,9 +362,22 @@ export class McpServer implements Host {
     for (const session of this.#sessions) if (session.idleSince(before)) session.close();
   }
 
-  #broadcast(method: string): void {
+  /** A registry changed: `list_changed` to every session, and to 2026-07-28 listeners. */
+  #changed(type: "tools" | "prompts" | "resources"): void {
+    const method = `notifications/${type}/list_changed`;
     for (const session of this.#sessions) {
-      if (session.initialized) session.send({ jsonrpc: "2.0", method });
+      if (session.initialized && !session.modern) session.send({ jsonrpc: "2.0", method });
+    }
+    this.#emit({ type });
+  }
+
+  #emit(event: ServerEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.reportError(error, "subscriptions/listen");
+      }
     }
   }
 }

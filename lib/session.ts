@@ -6,6 +6,7 @@
  * @module
  */
 import { ClientError } from "./errors.ts";
+import type { InputBroker } from "./mrtr.ts";
 import type {
   ClientCapabilities,
   Implementation,
@@ -84,6 +85,12 @@ export class Session {
   lastActive: number = Date.now();
   /** SSE connections currently open for this session; an idle session with one is not expired. */
   openStreams = 0;
+  /** Whether this is a 2026-07-28 request, which carries its protocol state in `_meta` and has no session. */
+  modern = false;
+  /** No log notifications at all (a 2026-07-28 request without a `logLevel`). */
+  quiet = false;
+  /** Answers and collects questions to the client in the 2026-07-28 era (MRTR). */
+  broker: InputBroker | undefined;
   /** Requests running for this client, by id, so `notifications/cancelled` can stop them. */
   readonly inflight: Map<RequestId, AbortController> = new Map();
 

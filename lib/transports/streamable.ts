@@ -25,7 +25,9 @@ import { Reply, Stream } from "./reply.ts";
 import type { StreamTable } from "./reply.ts";
 import type { JsonRpcRequest, JsonRpcResponse } from "../types.ts";
 import { isLegacyVersion } from "../versions.ts";
-import type { Host } from "../core.ts";
+import { claimsModern, isModernHeader, requestSession, serveModern, unsupportedVersion, validateModern } from "../modern.ts";
+import type { ModernHost } from "../modern.ts";
+import type { JsonObject } from "../types.ts";
 
 /** Options of {@linkcode StreamableHttpTransport}. */
 export interface StreamableOptions {
@@ -33,6 +35,8 @@ export interface StreamableOptions {
   stateless?: boolean;
   /** Where sent events are kept for resumption; undefined turns resumption off. */
   eventStore?: EventStore;
+  /** Which protocol eras to serve: both (default), only 2026-07-28, or only the session eras. */
+  eras?: "all" | "modern" | "legacy";
   /** Serves a GET without a session id, from an HTTP+SSE client given this URL. */
   legacyGet?: (req: IncomingMessage, res: ServerResponse, principal: unknown) => void;
 }
@@ -53,7 +57,7 @@ interface Entry extends StreamTable {
  */
 export class StreamableHttpTransport {
   /** The server. */
-  readonly host: Host;
+  readonly host: ModernHost;
   /** The event store, when resumption is on. */
   readonly store: EventStore | undefined;
   #options: StreamableOptions;
@@ -63,7 +67,7 @@ export class StreamableHttpTransport {
    * @param host the server
    * @param options stateless mode, event store, legacy GET
    */
-  constructor(host: Host, options: StreamableOptions = {}) {
+  constructor(host: ModernHost, options: StreamableOptions = {}) {
     this.host = host;
     this.store = options.eventStore;
     this.#options = options;
@@ -92,6 +96,7 @@ export class StreamableHttpTransport {
       const value = parseJson(await readBody(req, this.host.maxBodyBytes));
       const batch = Array.isArray(value);
       if (batch && value.length === 0) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: an empty batch");
+      if (this.#era(req, res, accept, value, batch, principal)) return;
       const messages = batch ? value.map(classify) : [classify(value)];
       const init = messages.find((m) => m.kind === "request" && m.message.method === "initialize");
       if (init && batch) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be batched");
@@ -109,6 +114,60 @@ export class StreamableHttpTransport {
       if (error instanceof JsonRpcError) sendJson(res, 400, failure(null, error));
       else sendError(res, error);
     }
+  }
+
+  /**
+   * Routes the eras on one endpoint (2026-07-28 §transports): a body whose
+   * `_meta` names a protocol version is served statelessly by the 2026-07-28
+   * rules; anything else is the session era. Answers what it handles.
+   *
+   * @returns true when the request was answered here
+   */
+  #era(req: IncomingMessage, res: ServerResponse, accept: Accepts, value: unknown, batch: boolean, principal: unknown): boolean {
+    const eras = this.#options.eras ?? "all";
+    const header = req.headers["mcp-protocol-version"];
+    if (batch) {
+      if (eras !== "legacy" && (value as unknown[]).some(claimsModern)) {
+        throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: 2026-07-28 requests cannot be batched");
+      }
+      return false;
+    }
+    const message = classify(value);
+    const id = message.kind === "invalid" ? message.id : "id" in message.message ? message.message.id ?? null : null;
+    const refuse = (status: number, error: JsonRpcError) => (sendJson(res, status, failure(id, error)), true);
+    if (claimsModern(value)) {
+      if (eras === "legacy") {
+        const requested = ((value as JsonObject).params as JsonObject)._meta as JsonObject;
+        return refuse(400, unsupportedVersion(requested["io.modelcontextprotocol/protocolVersion"], false, true));
+      }
+      if (message.kind === "invalid") return refuse(400, message.error);
+      if (message.kind === "notification") return (res.writeHead(202).end(), true);
+      if (message.kind === "response") {
+        return refuse(400, new JsonRpcError(ErrorCode.InvalidRequest, "Invalid request: 2026-07-28 has no server requests to answer"));
+      }
+      let validated;
+      try {
+        validated = validateModern(this.host, req.headers, message.message, eras === "all");
+      } catch (error) {
+        if (!(error instanceof JsonRpcError)) throw error;
+        return refuse(error.code === ErrorCode.MethodNotFound ? 404 : 400, error);
+      }
+      const session = requestSession(validated.envelope, message.message.params ?? {}, principal);
+      void serveModern(this.host, req, res, accept, message.message, validated.handler, session);
+      return true;
+    }
+    if (eras === "legacy") return false;
+    if (isModernHeader(header)) {
+      return refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: a 2026-07-28 request needs its _meta envelope"));
+    }
+    if (eras === "modern") {
+      if (message.kind === "request" && message.message.method === "initialize") {
+        // A 2026-07-28-only server names what it speaks, so the client can pick (2026-07-28 §transports).
+        return refuse(400, unsupportedVersion(message.message.params?.protocolVersion, false));
+      }
+      return refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: this server speaks 2026-07-28 only; send the _meta envelope"));
+    }
+    return false;
   }
 
   #serve(
