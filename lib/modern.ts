@@ -102,6 +102,8 @@ const ASKING = new Set(["tools/call", "prompts/get", "resources/read"]);
 function handlerFor(host: ModernHost, method: string): MethodHandler | undefined {
   if (REMOVED.has(method)) return undefined;
   if (method === "server/discover") return () => discover(host);
+  // Streams, so serveModern answers it itself; this only marks the method as known.
+  if (method === "subscriptions/listen") return () => EMPTY;
   const gate = GATES[method];
   if (gate && host.capabilities()[gate] === undefined) return undefined;
   return Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
@@ -230,10 +232,17 @@ export async function serveModern(
   if (method === "subscriptions/listen") return listen(host, res, accept, id, params, session);
   const digest = ASKING.has(method) ? paramsDigest(params) : "";
   if (ASKING.has(method)) {
-    const state = params.requestState === undefined
-      ? undefined
-      : host.states.open(params.requestState, method, digest, session.authKey);
-    session.broker = new InputBroker(state, params.inputResponses);
+    try {
+      const state = params.requestState === undefined
+        ? undefined
+        : host.states.open(params.requestState, method, digest, session.authKey);
+      session.broker = new InputBroker(state, params.inputResponses);
+    } catch (error) {
+      // A forged, tampered, expired or replayed requestState, or answers of the wrong shape.
+      sendJson(res, 400, failure(id, error));
+      session.close();
+      return;
+    }
   }
   const reply = new Reply({
     res,
