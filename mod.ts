@@ -24,6 +24,9 @@
 export { createServer, McpServer } from "./lib/server.ts";
 export type { CloseOptions, ListenOptions, Listening, RouteHandler, ServerOptions } from "./lib/server.ts";
 export { AuthError } from "./lib/auth.ts";
+export type { StdioOptions, StdioServing } from "./lib/transports/stdio.ts";
+export { MODERN_VERSIONS } from "./lib/modern.ts";
+export type { CacheHint } from "./lib/resources.ts";
 export type { Authenticate, AuthErrorOptions, ResourceMetadata } from "./lib/auth.ts";
 export type { CorsOptions } from "./lib/cors.ts";
 export type { Context, ElicitRequest, ElicitResult, Root, SamplingRequest, SamplingResult } from "./lib/context.ts";

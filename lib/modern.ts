@@ -20,10 +20,19 @@ import { checkMethodHeaders, checkParamHeaders, paramHeaders } from "./modern_he
 import { InputBroker, paramsDigest } from "./mrtr.ts";
 import { findResource } from "./resources.ts";
 import { Session } from "./session.ts";
+import type { Channel } from "./session.ts";
 import { SseWriter } from "./sse.ts";
 import { Reply } from "./transports/reply.ts";
 import { LOG_LEVELS } from "./types.ts";
-import type { ClientCapabilities, Implementation, JsonObject, JsonRpcRequest, JsonRpcResponse, LogLevel, RequestId } from "./types.ts";
+import type {
+  ClientCapabilities,
+  Implementation,
+  JsonObject,
+  JsonRpcMessage,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  LogLevel,
+} from "./types.ts";
 import { LEGACY_VERSIONS } from "./versions.ts";
 
 /** Versions served statelessly, newest first. */
@@ -185,13 +194,32 @@ export function validateModern(
   }
   if (!(MODERN_VERSIONS as readonly string[]).includes(env.version)) throw unsupportedVersion(env.version, legacyServed);
   checkMethodHeaders(headers, request.method, params);
-  const handler = handlerFor(host, request.method);
-  if (!handler) throw new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${request.method}`);
+  const handler = findHandler(host, request.method);
   if (request.method === "tools/call" && typeof params.name === "string") {
     const tool = host.tools.get(params.name);
     if (tool) checkParamHeaders(headers, paramHeaders(tool.listing.inputSchema as JsonObject), params.arguments);
   }
   return { handler, envelope: env };
+}
+
+/**
+ * Validates a 2026-07-28 request where there are no headers (stdio):
+ * envelope (-32602), version (-32022), method (-32601).
+ */
+export function validateModernBody(
+  host: ModernHost,
+  request: JsonRpcRequest,
+  legacyServed: boolean,
+): { handler: MethodHandler; envelope: Envelope } {
+  const env = envelope(request.params ?? EMPTY);
+  if (!(MODERN_VERSIONS as readonly string[]).includes(env.version)) throw unsupportedVersion(env.version, legacyServed);
+  return { handler: findHandler(host, request.method), envelope: env };
+}
+
+function findHandler(host: ModernHost, method: string): MethodHandler {
+  const handler = handlerFor(host, method);
+  if (!handler) throw new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+  return handler;
 }
 
 /** A 2026-07-28 request's own session: nothing outlives the request. */
@@ -212,8 +240,46 @@ export function requestSession(env: Envelope, params: JsonObject, principal: unk
 }
 
 /**
- * Serves one 2026-07-28 request that passed {@linkcode validateModern}, in
- * the session {@linkcode requestSession} made for it.
+ * Runs one validated 2026-07-28 request, transport aside: MRTR (questions
+ * end the run with `input_required`), and `resultType`, `serverInfo` and
+ * cache hints on the result.
+ *
+ * @returns the response, or undefined when the request was cancelled
+ * @throws {JsonRpcError} -32602 before running, for a forged, tampered, expired or replayed `requestState` or malformed answers
+ */
+export async function runModern(
+  host: ModernHost,
+  session: Session,
+  request: JsonRpcRequest,
+  handler: MethodHandler,
+  channel: Channel,
+): Promise<JsonRpcResponse | undefined> {
+  const { id, method } = request;
+  const params = request.params ?? EMPTY;
+  const asking = ASKING.has(method);
+  const digest = asking ? paramsDigest(params) : "";
+  if (asking) {
+    const state = params.requestState === undefined
+      ? undefined
+      : host.states.open(params.requestState, method, digest, session.authKey);
+    session.broker = new InputBroker(state, params.inputResponses);
+  }
+  const ran = dispatchRequest(host, session, request, channel, handler);
+  const broker = session.broker;
+  const outcome = broker ? await Promise.race([ran, broker.needed.then(() => "input" as const)]) : await ran;
+  if (outcome === "input") {
+    const requestState = host.states.seal(method, digest, session.authKey, broker!.answers, broker!.methods);
+    session.close(); // the run that asked stops here; the retry runs it again
+    return success(id, { resultType: "input_required", inputRequests: broker!.asked, requestState });
+  }
+  const response = outcome as JsonRpcResponse | undefined;
+  return response && "result" in response ? success(id, decorate(host, method, params, response.result)) : response;
+}
+
+/**
+ * Serves one 2026-07-28 request over HTTP, in the session
+ * {@linkcode requestSession} made for it: JSON, or SSE once the request has
+ * progress or logs to send first.
  */
 export async function serveModern(
   host: ModernHost,
@@ -225,24 +291,29 @@ export async function serveModern(
   session: Session,
 ): Promise<void> {
   const { id, method } = request;
-  const params = request.params ?? EMPTY;
   host.track(session);
   // A client that closes the stream cancels the request (2026-07-28 §transports).
-  res.once("close", () => session.close());
-  if (method === "subscriptions/listen") return listen(host, res, accept, id, params, session);
-  const digest = ASKING.has(method) ? paramsDigest(params) : "";
-  if (ASKING.has(method)) {
-    try {
-      const state = params.requestState === undefined
-        ? undefined
-        : host.states.open(params.requestState, method, digest, session.authKey);
-      session.broker = new InputBroker(state, params.inputResponses);
-    } catch (error) {
-      // A forged, tampered, expired or replayed requestState, or answers of the wrong shape.
-      sendJson(res, 400, failure(id, error));
-      session.close();
+  res.once("close", () => {
+    if (!res.writableFinished) session.cancelled = true;
+    session.close();
+  });
+  if (method === "subscriptions/listen") {
+    if (!accept.sse) {
+      sendJson(res, 406, failure(id, new JsonRpcError(ErrorCode.InvalidRequest, "Not acceptable: subscriptions/listen answers text/event-stream")));
       return;
     }
+    let stream: SseWriter | undefined;
+    try {
+      openListen(host, request, session, (message) => {
+        stream ??= new SseWriter(res, host.streamOptions);
+        stream.send({ data: serialize(message) });
+      });
+    } catch (error) {
+      sendJson(res, 200, failure(id, error));
+      return;
+    }
+    session.onClose(() => stream?.close());
+    return;
   }
   const reply = new Reply({
     res,
@@ -254,34 +325,37 @@ export async function serveModern(
     batch: false,
     status: (responses) => statusOf(responses[0]!),
   });
-  const channel = reply.channel(req);
-  const ran = dispatchRequest(host, session, request, channel, handler);
-  const broker = session.broker;
-  const outcome = broker ? await Promise.race([ran, broker.needed.then(() => "input" as const)]) : await ran;
-  if (outcome === "input") {
-    const requestState = host.states.seal(method, digest, session.authKey, broker!.answers, broker!.methods);
-    reply.answer(success(id, { resultType: "input_required", inputRequests: broker!.asked, requestState }));
-    session.close(); // the run that asked stops here; the retry runs it again
+  let response: JsonRpcResponse | undefined;
+  try {
+    response = await runModern(host, session, request, handler, reply.channel(req));
+  } catch (error) {
+    sendJson(res, 400, failure(id, error));
+    session.close();
     return;
   }
-  const response = outcome as JsonRpcResponse | undefined;
-  reply.answer(response && "result" in response ? success(id, decorate(host, method, params, response.result)) : response);
+  reply.answer(response);
   session.close();
 }
 
 /**
- * `subscriptions/listen`: an SSE stream that acknowledges what it will carry,
- * then carries it, each notification tagged with the subscription id.
+ * `subscriptions/listen`: acknowledges what the stream will carry, then
+ * carries it, each notification tagged with the subscription id, until the
+ * session of the request closes. A graceful end (the server shutting down)
+ * sends the request's `complete` result; a cancelled one sends nothing.
+ *
+ * @param write sends one message down the stream
+ * @throws {JsonRpcError} -32602 for malformed params
  */
-function listen(host: ModernHost, res: ServerResponse, accept: Accepts, id: RequestId, params: JsonObject, session: Session): void {
-  const wanted = params.notifications as JsonObject | undefined;
-  if (typeof wanted !== "object" || wanted === null) {
-    sendJson(res, 200, failure(id, new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: "notifications" must be an object')));
-    return;
-  }
-  if (!accept.sse) {
-    sendJson(res, 406, failure(id, new JsonRpcError(ErrorCode.InvalidRequest, "Not acceptable: subscriptions/listen answers text/event-stream")));
-    return;
+export function openListen(
+  host: ModernHost,
+  request: JsonRpcRequest,
+  session: Session,
+  write: (message: JsonRpcMessage) => void,
+): void {
+  const { id } = request;
+  const wanted = (request.params ?? EMPTY).notifications as JsonObject | undefined;
+  if (typeof wanted !== "object" || wanted === null || Array.isArray(wanted)) {
+    throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: "notifications" must be an object');
   }
   const caps = host.capabilities();
   const honoured: JsonObject = {};
@@ -293,8 +367,7 @@ function listen(host: ModernHost, res: ServerResponse, accept: Accepts, id: Requ
     : undefined;
   if (uris) honoured.resourceSubscriptions = uris;
   const meta = { [`${MCP}subscriptionId`]: id };
-  const stream = new SseWriter(res, host.streamOptions);
-  const write = (message: object) => stream.send({ data: serialize(message as JsonRpcResponse) });
+  // Nothing may precede the acknowledgement (2026-07-28 §subscriptions).
   write({ jsonrpc: "2.0", method: "notifications/subscriptions/acknowledged", params: { notifications: honoured, _meta: meta } });
   const watched = new Set(uris);
   const stop = host.subscribe((event) => {
@@ -304,11 +377,8 @@ function listen(host: ModernHost, res: ServerResponse, accept: Accepts, id: Requ
     if (!method) return;
     write({ jsonrpc: "2.0", method, params: event.type === "resource" ? { uri: event.uri, _meta: meta } : { _meta: meta } });
   });
-  stream.onClose(stop);
   session.onClose(() => {
-    if (stream.closed) return;
-    // A graceful end sends the listen request's result (2026-07-28 §subscriptions).
-    write(success(id, { resultType: "complete", _meta: meta }));
-    stream.close();
+    stop();
+    if (!session.cancelled) write(success(id, { resultType: "complete", _meta: meta }));
   });
 }

@@ -8,6 +8,7 @@
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import process from "node:process";
 import { canComplete } from "./completion.ts";
 import { logPasses } from "./context.ts";
 import type { ListCache, ModernHost, ServerEvent } from "./modern.ts";
@@ -34,6 +35,8 @@ import type {
 import type { Session } from "./session.ts";
 import type { SseWriterOptions } from "./sse.ts";
 import { defineTool } from "./tools.ts";
+import { serveStdio } from "./transports/stdio.ts";
+import type { StdioOptions, StdioServing } from "./transports/stdio.ts";
 import type { Tool, ToolDefinition, ToolFunction } from "./tools.ts";
 import type { Implementation, JsonObject, LogLevel } from "./types.ts";
 
@@ -324,6 +327,22 @@ export class McpServer implements ModernHost {
         resolve({ url: `http://${host}:${address.port}`, port: address.port, close: (o) => this.close(o) });
       });
     });
+  }
+
+  /**
+   * Serves MCP over stdio, one JSON-RPC message per line: for clients that
+   * launch the server as a command. Write logs to stderr, never stdout.
+   *
+   * @param options the streams; default this process's stdin and stdout
+   * @returns a handle whose `closed` resolves when stdin ends
+   * @example
+   * ```ts
+   * const { closed } = server.serveStdio();
+   * await closed;
+   * ```
+   */
+  serveStdio(options: StdioOptions = {}): StdioServing {
+    return serveStdio(this, { stdin: options.stdin ?? process.stdin, stdout: options.stdout ?? process.stdout });
   }
 
   /**

@@ -211,6 +211,9 @@ export class Session {
     else this.#closeListeners.push(listener);
   }
 
+  /** Set when the client ended the session's only request itself (a closed stream, `notifications/cancelled`). */
+  cancelled = false;
+
   /** Ends the session: aborts what runs, fails what waits, tells the listeners. */
   close(): void {
     if (this.closed) return;
