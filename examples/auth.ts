@@ -40,7 +40,7 @@ const server = createServer({
     return principal;
   },
   resourceMetadata: {
-    resource: `http://127.0.0.1:${port}/mcp`,
+    // `resource` defaults to this server's /mcp as the client reached it; set it to the canonical URL in production.
     authorization_servers: ["https://auth.example.com"],
     scopes_supported: ["notes:read", "notes:write"],
   },

@@ -54,8 +54,8 @@ export class AuthError extends Error {
 
 /** RFC 9728 protected-resource metadata; `authorization_servers` is required by MCP. */
 export interface ResourceMetadata {
-  /** The resource's canonical URI, e.g. `https://mcp.example.com/mcp`. */
-  resource: string;
+  /** The resource's canonical URI, e.g. `https://mcp.example.com/mcp`. Default: this server's `/mcp` as the request reached it. */
+  resource?: string;
   authorization_servers: string[];
   scopes_supported?: string[];
   bearer_methods_supported?: string[];

@@ -91,12 +91,14 @@ export class Endpoints {
       const full = `${base}${path}`;
       methods.set(full, [...methods.get(full) ?? [], method]);
       this.#router.add(method, full, async (req, res, _params, query) => {
-        if (cors) corsHeaders(req, res);
-        const refused = this.closing
+        const forbidden = guard(req);
+        // Only an origin the guard admits is named in CORS headers, so a refused page cannot read the refusal.
+        if (cors && !forbidden) corsHeaders(req, res);
+        const refused = forbidden ?? (this.closing
           ? httpError(503, ErrorCode.InvalidRequest, "Service unavailable: the server is shutting down", { "retry-after": "5", connection: "close" })
-          : guard(req);
+          : undefined);
         if (refused) return sendError(res, refused);
-        const principal = authenticate ? await authenticateRequest(authenticate, req, metadataPaths?.url) : undefined;
+        const principal = authenticate ? await authenticateRequest(authenticate, req, metadataPaths?.url(req)) : undefined;
         return handler(req, res, query, principal);
       });
     };
@@ -123,7 +125,7 @@ export class Endpoints {
       for (const path of new Set([metadataPaths.root, metadataPaths.suffixed])) {
         this.#router.add("GET", path, (req, res) => {
           if (cors) corsHeaders(req, res);
-          sendJson(res, 200, resourceMetadata);
+          sendJson(res, 200, { ...resourceMetadata, resource: metadataPaths.resource(req) });
         });
       }
     }
@@ -169,21 +171,40 @@ export class Endpoints {
     }
   }
 
-  /** Ends every session of both transports. */
-  closeAll(): void {
-    this.#legacy.closeAll();
-    this.#streamable.closeAll();
+  /** Ends every session of both transports; streams get a `retry:` hint when `retryMs` is given. */
+  closeAll(retryMs?: number): void {
+    this.#legacy.closeAll(retryMs);
+    this.#streamable.closeAll(retryMs);
   }
 }
 
-function metadataLocations(metadata: ResourceMetadata, base: string): { url: string; root: string; suffixed: string } {
+/** The origin a request reached, as the client named it. */
+function originOf(req: IncomingMessage): string {
+  const proto = req.headers["x-forwarded-proto"] ?? ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
+  return `${String(proto).split(",")[0]!.trim()}://${req.headers.host ?? "localhost"}`;
+}
+
+/**
+ * Where the RFC 9728 document lives. With `resource` configured, its URL is
+ * fixed; without it, the resource is this server's `/mcp` as each request
+ * reached it (handy behind a proxy or on a port picked at start).
+ */
+function metadataLocations(metadata: ResourceMetadata, base: string) {
   const root = "/.well-known/oauth-protected-resource";
-  let resource: URL;
-  try {
-    resource = new URL(metadata.resource);
-  } catch {
-    throw new TypeError(`Cannot serve resource metadata: "resource" must be an absolute URL, not ${JSON.stringify(metadata.resource)}`);
+  let fixed: URL | undefined;
+  if (metadata.resource !== undefined) {
+    try {
+      fixed = new URL(metadata.resource);
+    } catch {
+      throw new TypeError(`Cannot serve resource metadata: "resource" must be an absolute URL, not ${JSON.stringify(metadata.resource)}`);
+    }
   }
-  const path = resource.pathname === "/" ? `${base}/mcp` : resource.pathname.replace(/\/+$/, "");
-  return { url: `${resource.origin}${root}${path}`, root, suffixed: `${root}${path}` };
+  const path = fixed && fixed.pathname !== "/" ? fixed.pathname.replace(/\/+$/, "") : `${base}/mcp`;
+  const origin = (req: IncomingMessage) => fixed?.origin ?? originOf(req);
+  return {
+    root,
+    suffixed: `${root}${path}`,
+    url: (req: IncomingMessage) => `${origin(req)}${root}${path}`,
+    resource: (req: IncomingMessage) => metadata.resource ?? `${origin(req)}${path}`,
+  };
 }

@@ -42,6 +42,9 @@ import type { Implementation, JsonObject, LogLevel } from "./types.ts";
 
 export type { CloseOptions, Listening, ListenOptions, RouteHandler, ServerOptions };
 
+/** The reconnection delay streams are given when the server shuts down. */
+const SHUTDOWN_RETRY_MS = 5000;
+
 /**
  * An MCP server: register tools, resources and prompts, then serve them.
  *
@@ -363,7 +366,7 @@ export class McpServer implements ModernHost {
     while (Date.now() < deadline && [...this.#sessions].some((s) => s.inflight.size > 0)) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(20, deadline - Date.now())));
     }
-    this.#endpoints.closeAll();
+    this.#endpoints.closeAll(SHUTDOWN_RETRY_MS);
     for (const session of this.#sessions) session.close();
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;

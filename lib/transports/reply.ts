@@ -67,8 +67,9 @@ export class Stream {
     this.#conn.close();
   }
 
-  /** Ends the stream and its connection. */
-  close(): void {
+  /** Ends the stream and its connection, first telling the client when to come back if `retryMs` is given. */
+  close(retryMs?: number): void {
+    if (retryMs !== undefined) this.#conn?.send({ retry: retryMs });
     this.#conn?.close();
     this.#conn = undefined;
   }

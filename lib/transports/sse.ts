@@ -32,6 +32,7 @@ export class LegacySseTransport {
   #host: Host;
   #endpoint: string;
   #sessions = new Map<string, Session>();
+  #retryMs: number | undefined;
 
   /**
    * @param host the server
@@ -73,7 +74,11 @@ export class LegacySseTransport {
       this.#sessions.delete(id);
       session.close();
     });
-    session.onClose(() => stream.close());
+    session.onClose(() => {
+      // On shutdown, tell the client when to come back (to this or another instance).
+      if (this.#retryMs !== undefined) stream.send({ retry: this.#retryMs });
+      stream.close();
+    });
     stream.send({ event: "endpoint", data: this.#endpoint + id });
   }
 
@@ -116,8 +121,10 @@ export class LegacySseTransport {
     }
   }
 
-  /** Ends every session and its stream. */
-  closeAll(): void {
+  /** Ends every session and its stream, with a `retry:` hint when given. */
+  closeAll(retryMs?: number): void {
+    this.#retryMs = retryMs;
     for (const session of this.#sessions.values()) session.close();
+    this.#retryMs = undefined;
   }
 }

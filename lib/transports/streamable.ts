@@ -62,6 +62,7 @@ export class StreamableHttpTransport {
   readonly store: EventStore | undefined;
   #options: StreamableOptions;
   #sessions = new Map<string, Entry>();
+  #retryMs: number | undefined;
 
   /**
    * @param host the server
@@ -261,9 +262,11 @@ export class StreamableHttpTransport {
     }
   }
 
-  /** Ends every session. */
-  closeAll(): void {
+  /** Ends every session, its streams told when to come back when `retryMs` is given. */
+  closeAll(retryMs?: number): void {
+    this.#retryMs = retryMs;
     for (const { session } of this.#sessions.values()) session.close();
+    this.#retryMs = undefined;
   }
 
   #open(res: ServerResponse, principal: unknown): { session: Session; entry: Entry | undefined } {
@@ -279,7 +282,7 @@ export class StreamableHttpTransport {
     this.host.track(session);
     session.onClose(() => {
       this.#sessions.delete(id);
-      for (const stream of entry.streams.values()) stream.close();
+      for (const stream of entry.streams.values()) stream.close(this.#retryMs);
       this.store?.drop(id);
     });
     res.setHeader("mcp-session-id", id);
