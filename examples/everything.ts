@@ -249,7 +249,7 @@ export function everything(): McpServer {
     annotations: { readOnlyHint: true, idempotentHint: true },
   }, ({ a, b }: { a: number; b: number }) => ({ sum: a + b }));
 
-  server.tool("echo", {
+  const echoTool = server.tool("echo", {
     description: "Echo the text back",
     inputSchema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
   }, ({ text }: { text: string }) => text);
@@ -267,6 +267,154 @@ export function everything(): McpServer {
       ctx.progress(i, n, `${n - i} to go`);
     }
     return "Liftoff!";
+  });
+
+  // --- 2026-07-28 fixtures (stateless era, MRTR, headers) -----------------
+  server.tool("test_missing_capability", {
+    description: "Needs the client's sampling capability; without it the call is refused with -32021",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const answer = await ctx.sample({ messages: [{ role: "user", content: { type: "text", text: "Hi" } }], maxTokens: 10 });
+    return `sampled ${answer.model}`;
+  });
+
+  server.tool("test_streaming_elicitation", {
+    description: "Asks the user a question (a request to the client, or an input_required result in 2026-07-28)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const { action } = await ctx.elicit({
+      message: "Continue?",
+      requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
+    });
+    return `action=${action}`;
+  });
+
+  server.tool("test_logging_tool", {
+    description: "Logs at every level; a 2026-07-28 request without a logLevel sees none of it",
+    inputSchema: NO_ARGS,
+  }, (_args, ctx) => {
+    for (const level of ["debug", "info", "warning", "error"] as const) ctx.log(level, `a ${level} message`);
+    return "logged";
+  });
+
+  server.tool("test_trigger_tool_change", {
+    description: "Changes the tool list (and changes it back), so clients are told tools/list_changed",
+    inputSchema: NO_ARGS,
+  }, () => {
+    echoTool.disable();
+    echoTool.enable();
+    return "tools/list_changed sent";
+  });
+
+  server.tool("test_trigger_prompt_change", {
+    description: "Changes the prompt list (and changes it back), so clients are told prompts/list_changed",
+    inputSchema: NO_ARGS,
+  }, () => {
+    simplePrompt.disable();
+    simplePrompt.enable();
+    return "prompts/list_changed sent";
+  });
+
+  server.tool("test_custom_header", {
+    description: "Has an argument mirrored in the Mcp-Param-Region header (2026-07-28 x-mcp-header)",
+    inputSchema: {
+      type: "object",
+      properties: { region: { type: "string", "x-mcp-header": "Region" }, query: { type: "string" } },
+      required: ["region"],
+    },
+  }, ({ region, query }) => `region=${region}${query === undefined ? "" : `, query=${query}`}`);
+
+  const nameForm = {
+    message: "What is your name?",
+    requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+  };
+  const greeting = (text: string) => ({ messages: [{ role: "user" as const, content: { type: "text" as const, text } }], maxTokens: 50 });
+
+  server.tool("test_input_required_result_elicitation", {
+    description: "Asks the user's name (MRTR: input_required, key user_name)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const { action, content } = await ctx.elicit(nameForm, { key: "user_name" });
+    return action === "accept" ? `Hello, ${content?.name}!` : `No name given (${action})`;
+  });
+
+  server.tool("test_input_required_result_sampling", {
+    description: "Asks the client's model a question (MRTR)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const answer = await ctx.sample({
+      messages: [{ role: "user", content: { type: "text", text: "What is the capital of France?" } }],
+      maxTokens: 100,
+    }, { key: "capital_question" });
+    const content = Array.isArray(answer.content) ? answer.content[0] : answer.content;
+    return `The model said: ${content?.type === "text" ? content.text : "(not text)"}`;
+  });
+
+  server.tool("test_input_required_result_list_roots", {
+    description: "Asks the client for its roots (MRTR)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => `Roots: ${JSON.stringify(await ctx.roots({ key: "client_roots" }))}`);
+
+  server.tool("test_input_required_result_request_state", {
+    description: "Asks for a confirmation, carried across the retry in requestState (MRTR)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const { action } = await ctx.elicit({
+      message: "Please confirm",
+      requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
+    }, { key: "confirm" });
+    return `state-ok: ${action}`;
+  });
+
+  server.tool("test_input_required_result_multiple_inputs", {
+    description: "Asks three questions at once: a form, the model and the roots (MRTR)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const [name, hello, roots] = await Promise.all([
+      ctx.elicit(nameForm, { key: "user_name" }),
+      ctx.sample(greeting("Generate a greeting"), { key: "greeting" }),
+      ctx.roots({ key: "client_roots" }),
+    ]);
+    return `name=${JSON.stringify(name.content)}, model=${hello.model}, roots=${roots.length}`;
+  });
+
+  server.tool("test_input_required_result_multi_round", {
+    description: "Asks two questions, one after the other (MRTR over two rounds)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const first = await ctx.elicit({
+      message: "Step 1: What is your name?",
+      requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+    }, { key: "step1" });
+    const second = await ctx.elicit({
+      message: "Step 2: What is your favorite color?",
+      requestedSchema: { type: "object", properties: { color: { type: "string" } }, required: ["color"] },
+    }, { key: "step2" });
+    return `${first.content?.name} likes ${second.content?.color}`;
+  });
+
+  server.tool("test_input_required_result_tampered_state", {
+    description: "Asks for a confirmation; a tampered requestState is refused (MRTR)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const { action } = await ctx.elicit({
+      message: "Please confirm",
+      requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
+    }, { key: "confirm" });
+    return `confirmed: ${action}`;
+  });
+
+  server.tool("test_input_required_result_capabilities", {
+    description: "Asks only what the client declared it can answer (MRTR)",
+    inputSchema: NO_ARGS,
+  }, async (_args, ctx) => {
+    const caps = ctx.clientCapabilities;
+    const asks: Promise<unknown>[] = [];
+    if (caps.elicitation) asks.push(ctx.elicit(nameForm, { key: "user_name" }));
+    if (caps.sampling) asks.push(ctx.sample(greeting("Generate a greeting"), { key: "greeting" }));
+    if (caps.roots) asks.push(ctx.roots({ key: "client_roots" }));
+    const answers = await Promise.all(asks);
+    return `${answers.length} answers`;
   });
 
   // --- Resources ---------------------------------------------------------
@@ -307,7 +455,7 @@ export function everything(): McpServer {
     resourceContents(uri, JSON.stringify({ id: params.id, templateTest: true, data: `Data for ID: ${params.id}` }), "application/json"));
 
   // --- Prompts -----------------------------------------------------------
-  server.prompt("test_simple_prompt", {
+  const simplePrompt = server.prompt("test_simple_prompt", {
     description: "A simple prompt without arguments",
   }, () => "This is a simple prompt for testing.");
 
@@ -331,6 +479,16 @@ export function everything(): McpServer {
     embeddedResource(resourceUri, "Embedded resource content for testing.", "text/plain"),
     text("Please process the embedded resource above."),
   ]);
+
+  server.prompt("test_input_required_result_prompt", {
+    description: "A prompt that asks the user for context first (MRTR on prompts/get)",
+  }, async (_args, ctx) => {
+    const { content } = await ctx.elicit({
+      message: "What context should the prompt use?",
+      requestedSchema: { type: "object", properties: { context: { type: "string" } }, required: ["context"] },
+    }, { key: "user_context" });
+    return `Use this context: ${content?.context ?? "(none)"}`;
+  });
 
   server.prompt("test_prompt_with_image", {
     description: "A prompt with an image",

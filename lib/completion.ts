@@ -5,7 +5,7 @@
  * @module
  */
 import type { Call } from "./core.ts";
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ErrorCode, JsonRpcError, preview } from "./errors.ts";
 import type { JsonObject } from "./types.ts";
 
 /** What a completer may return: the candidates, or them with a total. */
@@ -39,7 +39,7 @@ export function canComplete(core: Call["core"]): boolean {
 function findCompleter(call: Call, ref: JsonObject, argument: string): Completer | undefined {
   if (ref.type === "ref/prompt") {
     const prompt = typeof ref.name === "string" ? call.core.prompts.get(ref.name) : undefined;
-    if (!prompt) throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(ref.name)}`);
+    if (!prompt) throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown prompt: ${preview(ref.name)}`);
     return prompt.completers.get(argument);
   }
   if (ref.type === "ref/resource") {
@@ -48,7 +48,7 @@ function findCompleter(call: Call, ref: JsonObject, argument: string): Completer
       if (template.uriTemplate.template === uri) return template.completers.get(argument);
     }
     for (const resource of call.core.resources.values()) if (resource.uri === uri) return undefined;
-    throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown resource template: ${JSON.stringify(uri)}`);
+    throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown resource template: ${preview(uri)}`);
   }
   throw new JsonRpcError(ErrorCode.InvalidParams, 'Invalid params: "ref.type" must be "ref/prompt" or "ref/resource"');
 }

@@ -7,7 +7,7 @@
 import { ClientError, ErrorCode, JsonRpcError } from "./errors.ts";
 import type { Channel, Headers, Session } from "./session.ts";
 import { LOG_LEVELS } from "./types.ts";
-import type { ContentBlock, JsonObject, LogLevel, RequestId } from "./types.ts";
+import type { ClientCapabilities, ContentBlock, JsonObject, LogLevel, RequestId } from "./types.ts";
 
 /** Params of `sampling/createMessage`. */
 export interface SamplingRequest {
@@ -43,6 +43,16 @@ export interface ElicitResult {
   [key: string]: unknown;
 }
 
+/** Options of the questions a tool asks the client. */
+export interface AskOptions {
+  /**
+   * The question's key in a 2026-07-28 `input_required` result (MRTR).
+   * Default: `q0`, `q1`, … in the order the tool asks. Ignored in session
+   * eras, where the question is a real request to the client.
+   */
+  key?: string;
+}
+
 /** A root the client exposes (`roots/list`). */
 export interface Root {
   uri: string;
@@ -72,12 +82,14 @@ export interface Context {
   progress(progress: number, total?: number, message?: string): void;
   /** Sends `notifications/message` at `level`, if the client's `logging/setLevel` lets it through. */
   log(level: LogLevel, data: unknown, logger?: string): void;
+  /** What the client declared it can do (`initialize`, or the 2026-07-28 request's `_meta`). */
+  readonly clientCapabilities: Readonly<ClientCapabilities>;
   /** Asks the client's model for a completion (`sampling/createMessage`). */
-  sample(request: SamplingRequest): Promise<SamplingResult>;
+  sample(request: SamplingRequest, options?: AskOptions): Promise<SamplingResult>;
   /** Asks the user for input (`elicitation/create`). */
-  elicit(request: ElicitRequest): Promise<ElicitResult>;
+  elicit(request: ElicitRequest, options?: AskOptions): Promise<ElicitResult>;
   /** Asks the client for its roots (`roots/list`). */
-  roots(): Promise<Root[]>;
+  roots(options?: AskOptions): Promise<Root[]>;
   /**
    * Ends the HTTP connection that carries this request's SSE stream, keeping
    * the stream: the client reconnects after `retryMs` with `Last-Event-ID`
@@ -143,6 +155,10 @@ export class RequestContext implements Context {
     return this.#session.auth;
   }
 
+  get clientCapabilities(): Readonly<ClientCapabilities> {
+    return this.#session.clientCapabilities;
+  }
+
   progress(progress: number, total?: number, message?: string): void {
     if (!Number.isFinite(progress)) throw new RangeError(`Cannot report progress ${progress}: it must be a finite number`);
     if (progress <= this.#lastProgress) {
@@ -182,11 +198,11 @@ export class RequestContext implements Context {
     if (!this.done) this.#channel.closeSseStream?.(retryMs);
   }
 
-  sample(request: SamplingRequest): Promise<SamplingResult> {
-    return this.#ask("sampling", "sampling/createMessage", request) as Promise<SamplingResult>;
+  sample(request: SamplingRequest, options?: AskOptions): Promise<SamplingResult> {
+    return this.#ask("sampling", "sampling/createMessage", request, options?.key) as Promise<SamplingResult>;
   }
 
-  elicit(request: ElicitRequest): Promise<ElicitResult> {
+  elicit(request: ElicitRequest, options?: AskOptions): Promise<ElicitResult> {
     const caps = this.#session.clientCapabilities.elicitation;
     if (request.mode === "url" && caps && !caps.url) {
       return Promise.reject(
@@ -197,26 +213,26 @@ export class RequestContext implements Context {
           : missingCapability("elicitation/create", "elicitation.url"),
       );
     }
-    return this.#ask("elicitation", "elicitation/create", request) as Promise<ElicitResult>;
+    return this.#ask("elicitation", "elicitation/create", request, options?.key) as Promise<ElicitResult>;
   }
 
-  async roots(): Promise<Root[]> {
-    const result = await this.#ask("roots", "roots/list", {});
+  async roots(options?: AskOptions): Promise<Root[]> {
+    const result = await this.#ask("roots", "roots/list", {}, options?.key);
     return Array.isArray(result.roots) ? result.roots as Root[] : [];
   }
 
-  #ask(capability: string, method: string, params: object, required: JsonObject = {}): Promise<JsonObject> {
+  #ask(capability: string, method: string, params: object, key: string | undefined): Promise<JsonObject> {
     const session = this.#session;
     if (session.modern) {
       // 2026-07-28: no server→client requests; questions become an input_required result (MRTR).
       if (session.clientCapabilities[capability] === undefined || !session.broker) {
         return Promise.reject(
           new JsonRpcError(ErrorCode.MissingCapability, `Missing client capability: ${method} needs "${capability}"`, {
-            requiredCapabilities: { [capability]: required },
+            requiredCapabilities: { [capability]: {} },
           }),
         );
       }
-      return session.broker.ask(method, params as JsonObject);
+      return session.broker.ask(method, params as JsonObject, key);
     }
     if (session.clientCapabilities[capability] === undefined) {
       return Promise.reject(missingCapability(method, capability));

@@ -8,7 +8,7 @@
 import { complete } from "./completion.ts";
 import { contextOf, EMPTY, pageResult } from "./core.ts";
 import type { Call, Core, MethodHandler } from "./core.ts";
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ErrorCode, JsonRpcError, preview } from "./errors.ts";
 import { failure, success } from "./jsonrpc.ts";
 import { getPrompt, listPrompts } from "./prompts.ts";
 import { listResources, listTemplates, readResource, subscribe, unsubscribe } from "./resources.ts";
@@ -145,7 +145,7 @@ export async function dispatchRequest(
     return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Cannot call ${method}: send initialize first`));
   }
   if (session.inflight.has(id)) {
-    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Invalid request: id ${JSON.stringify(id)} is already in use`));
+    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Invalid request: id ${preview(id)} is already in use`));
   }
   if (session.inflight.size >= core.maxInflight) {
     return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests in flight: this session may run ${core.maxInflight} at once`));

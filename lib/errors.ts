@@ -121,3 +121,15 @@ export function httpError(
 ): HttpError {
   return new HttpError(status, new JsonRpcError(code, message), headers);
 }
+
+/**
+ * A short, safe rendering of a client-sent value for an error message:
+ * strings quoted and cut at 64 characters, other primitives as they are,
+ * objects and arrays by kind only (never serialised: they may be huge or
+ * nested deeper than the stack).
+ */
+export function preview(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}

@@ -11,7 +11,7 @@
  * @module
  */
 import type { IncomingMessage } from "node:http";
-import { ErrorCode, httpError } from "./errors.ts";
+import { ErrorCode, httpError, preview } from "./errors.ts";
 import type { HttpError } from "./errors.ts";
 
 /** Options of {@linkcode createGuard}. */
@@ -62,7 +62,7 @@ export function createGuard(options: GuardOptions = {}): (req: IncomingMessage) 
     const host = req.headers.host;
     const name = host === undefined ? undefined : hostName(host);
     if (hosts ? name === undefined || !hosts.has(name) : loopback && (name === undefined || !isLoopbackName(name))) {
-      return httpError(403, ErrorCode.InvalidRequest, `Forbidden: host ${JSON.stringify(host ?? "")} is not allowed`);
+      return httpError(403, ErrorCode.InvalidRequest, `Forbidden: host ${preview(host ?? "")} is not allowed`);
     }
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
@@ -80,6 +80,6 @@ export function createGuard(options: GuardOptions = {}): (req: IncomingMessage) 
         return undefined;
       }
     }
-    return httpError(403, ErrorCode.InvalidRequest, `Forbidden: origin ${JSON.stringify(origin)} is not allowed`);
+    return httpError(403, ErrorCode.InvalidRequest, `Forbidden: origin ${preview(origin)} is not allowed`);
   };
 }

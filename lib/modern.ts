@@ -12,7 +12,7 @@ import { principalKey } from "./auth.ts";
 import { EMPTY } from "./core.ts";
 import type { Host, MethodHandler } from "./core.ts";
 import { dispatchRequest, METHODS } from "./dispatcher.ts";
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ErrorCode, JsonRpcError, preview } from "./errors.ts";
 import { sendJson } from "./http.ts";
 import type { Accepts } from "./http.ts";
 import { failure, serialize, success } from "./jsonrpc.ts";
@@ -73,9 +73,10 @@ export function isModernHeader(header: string | string[] | undefined): boolean {
 }
 
 /** The -32022 error for a version not served statelessly. */
-export function unsupportedVersion(requested: unknown, legacy: boolean, legacyOnly = false): JsonRpcError {
-  const supported = legacyOnly ? [...LEGACY_VERSIONS] : legacy ? [...MODERN_VERSIONS, ...LEGACY_VERSIONS] : [...MODERN_VERSIONS];
-  return new JsonRpcError(ErrorCode.UnsupportedVersion, `Unsupported protocol version: ${JSON.stringify(requested)}`, {
+export function unsupportedVersion(requested: unknown, legacyOnly = false): JsonRpcError {
+  // What -32022 lists must match server/discover's supportedVersions; a legacy-only server lists its own.
+  const supported = legacyOnly ? [...LEGACY_VERSIONS] : [...MODERN_VERSIONS];
+  return new JsonRpcError(ErrorCode.UnsupportedVersion, `Unsupported protocol version: ${preview(requested)}`, {
     supported,
     requested,
   });
@@ -183,7 +184,6 @@ export function validateModern(
   host: ModernHost,
   headers: IncomingMessage["headers"],
   request: JsonRpcRequest,
-  legacyServed: boolean,
 ): { handler: MethodHandler; envelope: Envelope } {
   const params = request.params ?? EMPTY;
   const env = envelope(params);
@@ -192,7 +192,7 @@ export function validateModern(
   if (header.trim() !== env.version) {
     throw new JsonRpcError(ErrorCode.HeaderMismatch, "Header mismatch: MCP-Protocol-Version does not match the body's protocolVersion");
   }
-  if (!(MODERN_VERSIONS as readonly string[]).includes(env.version)) throw unsupportedVersion(env.version, legacyServed);
+  if (!(MODERN_VERSIONS as readonly string[]).includes(env.version)) throw unsupportedVersion(env.version);
   checkMethodHeaders(headers, request.method, params);
   const handler = findHandler(host, request.method);
   if (request.method === "tools/call" && typeof params.name === "string") {
@@ -209,10 +209,9 @@ export function validateModern(
 export function validateModernBody(
   host: ModernHost,
   request: JsonRpcRequest,
-  legacyServed: boolean,
 ): { handler: MethodHandler; envelope: Envelope } {
   const env = envelope(request.params ?? EMPTY);
-  if (!(MODERN_VERSIONS as readonly string[]).includes(env.version)) throw unsupportedVersion(env.version, legacyServed);
+  if (!(MODERN_VERSIONS as readonly string[]).includes(env.version)) throw unsupportedVersion(env.version);
   return { handler: findHandler(host, request.method), envelope: env };
 }
 
@@ -268,7 +267,7 @@ export async function runModern(
   const broker = session.broker;
   const outcome = broker ? await Promise.race([ran, broker.needed.then(() => "input" as const)]) : await ran;
   if (outcome === "input") {
-    const requestState = host.states.seal(method, digest, session.authKey, broker!.answers, broker!.methods);
+    const requestState = host.states.seal(method, digest, session.authKey, broker!.answers, broker!.order);
     session.close(); // the run that asked stops here; the retry runs it again
     return success(id, { resultType: "input_required", inputRequests: broker!.asked, requestState });
   }

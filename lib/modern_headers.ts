@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ErrorCode, JsonRpcError, preview } from "./errors.ts";
 import type { Headers } from "./session.ts";
 import type { JsonObject } from "./types.ts";
 
@@ -64,7 +64,7 @@ export function checkMethodHeaders(headers: Headers, method: string, params: Jso
   const rawMethod = header(headers, "mcp-method");
   if (rawMethod === undefined) throw mismatch("Header mismatch: Mcp-Method is missing");
   if (decodeHeaderValue(rawMethod) !== method) {
-    throw mismatch(`Header mismatch: Mcp-Method ${JSON.stringify(rawMethod.trim())} does not match the body's ${JSON.stringify(method)}`);
+    throw mismatch(`Header mismatch: Mcp-Method ${preview(rawMethod.trim())} does not match the body's ${preview(method)}`);
   }
   const name = nameOf(method, params);
   if (name === undefined) return;
@@ -72,7 +72,7 @@ export function checkMethodHeaders(headers: Headers, method: string, params: Jso
   if (rawName === undefined) throw mismatch("Header mismatch: Mcp-Name is missing");
   const decoded = decodeHeaderValue(rawName);
   if (decoded === undefined) throw mismatch("Header mismatch: Mcp-Name holds a malformed base64 sentinel");
-  if (decoded !== name) throw mismatch(`Header mismatch: Mcp-Name does not match the body's ${JSON.stringify(name)}`);
+  if (decoded !== name) throw mismatch(`Header mismatch: Mcp-Name does not match the body's ${preview(name)}`);
 }
 
 /**

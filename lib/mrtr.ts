@@ -5,10 +5,10 @@
  * `inputResponses` and the `requestState` it was given, and the tool runs
  * again with the answers at hand.
  *
- * Questions are keyed by the order the tool asks them (`q0`, `q1`, …), so a
- * tool must ask the same questions in the same order on every run until its
- * first unanswered one: whatever it does before a question runs again on
- * each retry, so keep that part free of side effects.
+ * Questions are keyed by the order the tool asks them (`q0`, `q1`, …, or a
+ * key the tool names), so a tool must ask the same questions in the same
+ * order on every run until its first unanswered one: whatever it does before
+ * a question runs again on each retry, so keep that part free of side effects.
  *
  * `requestState` is hostile input. It is sealed with HMAC-SHA256 under a
  * server secret and binds the method, a digest of the params, the principal
@@ -41,8 +41,8 @@ interface State {
   n: string;
   /** answers so far, by key */
   a: Record<string, JsonObject>;
-  /** the method of each question so far, in order */
-  k: string[];
+  /** each question so far, in order: its key and method */
+  k: [string, string][];
 }
 
 function canonical(value: unknown): string {
@@ -79,7 +79,7 @@ export class RequestStates {
   }
 
   /** Seals the state of a round that ended with questions. */
-  seal(method: string, digest: string, principal: string | undefined, answers: Record<string, JsonObject>, asked: string[]): string {
+  seal(method: string, digest: string, principal: string | undefined, answers: Record<string, JsonObject>, asked: [string, string][]): string {
     const state: State = {
       m: method,
       d: digest,
@@ -157,11 +157,13 @@ function validAnswer(method: string, answer: unknown): answer is JsonObject {
 
 /**
  * One run of a tool, prompt or resource read under MRTR: it answers the
- * questions already answered and collects the rest.
+ * questions already answered (from the sealed state, or from the retry's
+ * `inputResponses`) and collects the rest.
  */
 export class InputBroker {
   #answers: Record<string, JsonObject>;
-  #methods: string[];
+  #order: [key: string, method: string][];
+  #responses: JsonObject;
   #asked: Record<string, InputRequest> = {};
   #count = 0;
   #next = 0;
@@ -171,29 +173,14 @@ export class InputBroker {
   readonly needed: Promise<void>;
 
   /**
-   * @param state the opened `requestState`, if this is a retry
-   * @param responses the retry's `inputResponses`
-   * @throws {JsonRpcError} -32602 when an answer has the wrong shape
+   * @param state the opened `requestState`, if the retry carried one
+   * @param responses the retry's `inputResponses`; keys nobody asked for are ignored
    */
   constructor(state: State | undefined, responses: unknown) {
     this.#answers = { ...state?.a };
-    this.#methods = [...state?.k ?? []];
+    this.#order = state?.k.map((pair) => [pair[0]!, pair[1]!]) ?? [];
+    this.#responses = isObject(responses) ? responses : {};
     this.needed = new Promise((resolve) => (this.#settle = resolve));
-    if (!state || !isObject(responses)) return;
-    this.#methods.forEach((method, i) => {
-      const key = `q${i}`;
-      if (this.#answers[key] !== undefined || !Object.hasOwn(responses, key)) return;
-      const answer = responses[key];
-      if (!validAnswer(method, answer)) {
-        throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid inputResponses["${key}"]: it is not a valid answer to ${method}`);
-      }
-      this.#answers[key] = answer;
-    });
-  }
-
-  /** Whether the run asked anything it has no answer to. */
-  get pending(): boolean {
-    return this.#count > 0;
   }
 
   /** The questions to send. */
@@ -206,28 +193,36 @@ export class InputBroker {
     return this.#answers;
   }
 
-  /** The method of every question asked so far, in order. */
-  get methods(): string[] {
-    return this.#methods;
+  /** Each question asked so far, in order: its key and method. */
+  get order(): [string, string][] {
+    return this.#order;
   }
 
   /**
    * The answer to the next question, or a promise that never settles while
    * the question goes to the client.
    *
-   * @throws {JsonRpcError} -32602 when the tool asks something else than on the run the state came from
+   * @param key the question's name in `inputRequests`; default `q<n>` by the order of asking
+   * @throws {JsonRpcError} -32602 when the run asks other questions than the one the state came from, or an answer has the wrong shape
    */
-  ask(method: string, params: JsonObject): Promise<JsonObject> {
+  ask(method: string, params: JsonObject, key?: string): Promise<JsonObject> {
     const i = this.#next++;
-    const key = `q${i}`;
-    const before = this.#methods[i];
-    if (before !== undefined && before !== method) {
-      return Promise.reject(new JsonRpcError(ErrorCode.InvalidParams, `Invalid requestState: question ${key} was ${before}, now ${method}`));
+    const name = key ?? `q${i}`;
+    const before = this.#order[i];
+    if (before && (before[0] !== name || before[1] !== method)) {
+      return Promise.reject(new JsonRpcError(ErrorCode.InvalidParams, `Invalid requestState: question ${i} was ${before[1]} "${before[0]}", now ${method} "${name}"`));
     }
-    this.#methods[i] = method;
-    const answer = this.#answers[key];
+    this.#order[i] = [name, method];
+    let answer = this.#answers[name];
+    if (answer === undefined && Object.hasOwn(this.#responses, name)) {
+      const given = this.#responses[name];
+      if (!validAnswer(method, given)) {
+        return Promise.reject(new JsonRpcError(ErrorCode.InvalidParams, `Invalid inputResponses["${name}"]: it is not a valid answer to ${method}`));
+      }
+      answer = this.#answers[name] = given;
+    }
     if (answer !== undefined) return Promise.resolve(answer);
-    this.#asked[key] = { method, params };
+    this.#asked[name] = { method, params };
     this.#count++;
     if (!this.#scheduled) {
       this.#scheduled = true;

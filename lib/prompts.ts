@@ -8,7 +8,7 @@ import type { Completer } from "./completion.ts";
 import { contextOf, pageResult } from "./core.ts";
 import type { Call } from "./core.ts";
 import type { Context } from "./context.ts";
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ErrorCode, JsonRpcError, preview } from "./errors.ts";
 import { isContentBlock } from "./tools.ts";
 import type { ContentBlock, Icon, JsonObject } from "./types.ts";
 
@@ -111,7 +111,7 @@ export function listPrompts({ core, params }: Call): JsonObject {
 export async function getPrompt(call: Call): Promise<JsonObject> {
   const { name, arguments: given } = call.params;
   const prompt = typeof name === "string" ? call.core.prompts.get(name) : undefined;
-  if (!prompt) throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown prompt: ${JSON.stringify(name)}`);
+  if (!prompt) throw new JsonRpcError(ErrorCode.InvalidParams, `Unknown prompt: ${preview(name)}`);
   if (given !== undefined && (typeof given !== "object" || given === null || Array.isArray(given))) {
     throw new JsonRpcError(ErrorCode.InvalidParams, `Invalid params: "arguments" of prompt "${prompt.name}" must be an object`);
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ErrorCode, JsonRpcError } from "./errors.ts";
+import { ErrorCode, JsonRpcError, preview } from "./errors.ts";
 
 /** The handle {@linkcode Registry.add} returns, to change an entry later. */
 export interface Registered {
@@ -121,7 +121,7 @@ export class Registry<T> {
   }
 
   #bad(cursor: unknown): JsonRpcError {
-    return new JsonRpcError(ErrorCode.InvalidParams, `Invalid cursor: ${JSON.stringify(cursor)?.slice(0, 64)}`);
+    return new JsonRpcError(ErrorCode.InvalidParams, `Invalid cursor: ${preview(cursor)}`);
   }
 
   #decode(cursor: unknown): number {

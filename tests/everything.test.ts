@@ -252,7 +252,8 @@ for (const [transport, make] of Object.entries(transports)) {
     it("lists and gets prompts", async () => {
       const { prompts } = await client.listPrompts();
       assert.deepEqual(prompts.map((p) => p.name), [
-        "test_simple_prompt", "test_prompt_with_arguments", "test_prompt_with_embedded_resource", "test_prompt_with_image",
+        "test_simple_prompt", "test_prompt_with_arguments", "test_prompt_with_embedded_resource",
+        "test_input_required_result_prompt", "test_prompt_with_image",
       ]);
       assert.deepEqual(prompts[1]!.arguments, [
         { name: "arg1", description: "First test argument", required: true },

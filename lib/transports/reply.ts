@@ -185,6 +185,8 @@ export class Reply {
     // Priming lets a 2025-11-25 client resume even before the first message;
     // older clients parse every data line as JSON, so they never get one.
     if (stream.resumable && atLeast(session.protocolVersion, "2025-11-25")) stream.prime();
+    // A batch may have answered some requests before another turned the reply into a stream.
+    for (const response of this.#collected.splice(0)) stream.write(response);
     return true;
   }
 }

@@ -60,7 +60,7 @@ export function serveStdio(host: ModernHost, options: Required<StdioOptions>): S
     if (claimsModern(value)) {
       let validated;
       try {
-        validated = validateModernBody(host, request, true);
+        validated = validateModernBody(host, request);
       } catch (error) {
         write(failure(id, error));
         return;
@@ -87,7 +87,7 @@ export function serveStdio(host: ModernHost, options: Required<StdioOptions>): S
     }
     if (method === "initialize") {
       if (era === "modern") {
-        write(failure(id, unsupportedVersion(request.params?.protocolVersion, false)));
+        write(failure(id, unsupportedVersion(request.params?.protocolVersion)));
         return;
       }
       era = "legacy";

@@ -139,7 +139,7 @@ export class StreamableHttpTransport {
     if (claimsModern(value)) {
       if (eras === "legacy") {
         const requested = ((value as JsonObject).params as JsonObject)._meta as JsonObject;
-        return refuse(400, unsupportedVersion(requested["io.modelcontextprotocol/protocolVersion"], false, true));
+        return refuse(400, unsupportedVersion(requested["io.modelcontextprotocol/protocolVersion"], true));
       }
       if (message.kind === "invalid") return refuse(400, message.error);
       if (message.kind === "notification") return (res.writeHead(202).end(), true);
@@ -148,7 +148,7 @@ export class StreamableHttpTransport {
       }
       let validated;
       try {
-        validated = validateModern(this.host, req.headers, message.message, eras === "all");
+        validated = validateModern(this.host, req.headers, message.message);
       } catch (error) {
         if (!(error instanceof JsonRpcError)) throw error;
         return refuse(error.code === ErrorCode.MethodNotFound ? 404 : 400, error);
@@ -164,7 +164,7 @@ export class StreamableHttpTransport {
     if (eras === "modern") {
       if (message.kind === "request" && message.message.method === "initialize") {
         // A 2026-07-28-only server names what it speaks, so the client can pick (2026-07-28 §transports).
-        return refuse(400, unsupportedVersion(message.message.params?.protocolVersion, false));
+        return refuse(400, unsupportedVersion(message.message.params?.protocolVersion));
       }
       return refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: this server speaks 2026-07-28 only; send the _meta envelope"));
     }
