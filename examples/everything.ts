@@ -5,6 +5,7 @@
  *   npx tsx examples/everything.ts
  *   Streamable HTTP (2025-03-26 … 2025-11-25):  http://127.0.0.1:3000/mcp
  *   HTTP+SSE (2024-11-05):                       http://127.0.0.1:3000/sse
+ *   playground (a browser page):                 http://127.0.0.1:3000/
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -33,6 +34,7 @@ export function everything(): McpServer {
     version: "1.0.0",
     title: "emcee: every feature",
     instructions: "A test server: every tool, resource and prompt here exists to exercise an MCP feature.",
+    playground: true, // the browser playground at /, on loopback only
   });
 
   // --- Tools -------------------------------------------------------------
@@ -503,6 +505,7 @@ if (isMain) {
   const server = everything();
   const { url } = await server.listen({ port: Number(process.env.PORT ?? 3000) });
   console.log(`emcee "everything" listening: ${url}/mcp (Streamable HTTP) and ${url}/sse (HTTP+SSE)`);
+  console.log(`playground: ${url}/`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => void server.close({ deadline: 5000 }).then(() => process.exit(0)));
   }

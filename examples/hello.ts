@@ -5,12 +5,13 @@
  *   deno run --allow-net --allow-env examples/hello.ts
  *   bun examples/hello.ts
  *
- * Then point an MCP client at http://127.0.0.1:3000/sse.
+ * Then point an MCP client at http://127.0.0.1:3000/sse, or a browser at
+ * http://127.0.0.1:3000/ for the playground.
  */
 import process from "node:process";
 import { createServer } from "../mod.ts";
 
-const server = createServer({ name: "hello", version: "1.0.0" });
+const server = createServer({ name: "hello", version: "1.0.0", playground: true });
 
 server.tool("add", {
   description: "Add two numbers",
@@ -39,6 +40,7 @@ server.tool("countdown", {
 
 const { url } = await server.listen({ port: Number(process.env.PORT ?? 3000) });
 console.log(`emcee "hello" listening: ${url}/sse`);
+console.log(`playground: ${url}/`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void server.close({ deadline: 5000 }).then(() => process.exit(0)));

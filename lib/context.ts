@@ -34,7 +34,7 @@ export interface SamplingResult {
 /** Params of `elicitation/create`: a form (2025-06-18) or a URL (2025-11-25). */
 export type ElicitRequest =
   | { mode?: "form"; message: string; requestedSchema: JsonObject }
-  | { mode: "url"; message: string; url: string; elicitationId: string };
+  | { mode: "url"; message: string; url: string; elicitationId?: string };
 
 /** The client's answer to `elicitation/create`. */
 export interface ElicitResult {

@@ -169,6 +169,7 @@ export async function dispatchRequest(
     return failure(id, error);
   } finally {
     if (session.inflight.get(id) === controller) session.inflight.delete(id);
+    session.lastActive = Date.now();
   }
 }
 

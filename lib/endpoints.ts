@@ -16,6 +16,8 @@ import { MemoryEventStore } from "./event_store.ts";
 import type { EventStore } from "./event_store.ts";
 import { createGuard } from "./guard.ts";
 import { sendError, sendJson } from "./http.ts";
+import { servePlayground } from "./playground.ts";
+import type { PlaygroundOptions } from "./playground.ts";
 import { Router } from "./router.ts";
 import { LegacySseTransport } from "./transports/sse.ts";
 import { StreamableHttpTransport } from "./transports/streamable.ts";
@@ -31,6 +33,7 @@ export interface EndpointOptions {
   authenticate?: Authenticate;
   resourceMetadata?: ResourceMetadata;
   eras?: "all" | "modern" | "legacy";
+  playground?: boolean | PlaygroundOptions;
 }
 
 /**
@@ -63,6 +66,8 @@ export class Endpoints {
   #legacy: LegacySseTransport;
   #streamable: StreamableHttpTransport;
   #host: ModernHost;
+  /** Serves the playground when `path` is its path; answers whether it did. */
+  #playground: ((req: IncomingMessage, res: ServerResponse, path: string) => boolean) | undefined;
 
   /**
    * @param host the server
@@ -120,6 +125,21 @@ export class Endpoints {
         });
       }
     }
+    // --- playground: a fallback consulted only when no route matched (see handle()), so a
+    // route of the user's on its path wins whether it was added before or after.
+    const page = options.playground === true ? {} : options.playground || undefined;
+    if (page) {
+      if (modernOnly) throw new TypeError('Cannot serve the playground: it needs /sse, which eras: "modern" turns off');
+      const at = normaliseBase(page.path ?? base) || "/";
+      this.#playground = (req, res, path) => {
+        if ((req.method !== "GET" && req.method !== "HEAD") || (path.replace(/\/+$/, "") || "/") !== at) return false;
+        const refused = guard(req);
+        if (refused) sendError(res, refused);
+        else servePlayground(req, res, { basePath: base, public: page.public });
+        return true;
+      };
+    }
+    // --- end playground
     if (resourceMetadata && metadataPaths) {
       // RFC 9728 §3: at the root, and with the resource's path appended (2025-11-25 clients try both).
       for (const path of new Set([metadataPaths.root, metadataPaths.suffixed])) {
@@ -150,6 +170,7 @@ export class Endpoints {
     const path = q === -1 ? url : url.slice(0, q);
     const match = this.#router.match(req.method ?? "GET", path);
     if (match.status === 404) {
+      if (this.#playground?.(req, res, path)) return;
       sendError(res, httpError(404, ErrorCode.InvalidRequest, `Not found: ${req.method} ${path}`));
       return;
     }

@@ -239,12 +239,27 @@ export function requestSession(env: Envelope, params: JsonObject, principal: unk
 }
 
 /**
+ * Opens what a retry brings (MRTR): its sealed `requestState` and its
+ * answers, before anything is sent, so a bad state is a plain error.
+ *
+ * @throws {JsonRpcError} -32602 for a forged, tampered, expired or replayed `requestState`
+ */
+export function prepareModern(host: ModernHost, session: Session, request: JsonRpcRequest): void {
+  const { method } = request;
+  if (!ASKING.has(method)) return;
+  const params = request.params ?? EMPTY;
+  const state = params.requestState === undefined
+    ? undefined
+    : host.states.open(params.requestState, method, paramsDigest(params), session.authKey);
+  session.broker = new InputBroker(state, params.inputResponses);
+}
+
+/**
  * Runs one validated 2026-07-28 request, transport aside: MRTR (questions
  * end the run with `input_required`), and `resultType`, `serverInfo` and
  * cache hints on the result.
  *
  * @returns the response, or undefined when the request was cancelled
- * @throws {JsonRpcError} -32602 before running, for a forged, tampered, expired or replayed `requestState` or malformed answers
  */
 export async function runModern(
   host: ModernHost,
@@ -255,21 +270,14 @@ export async function runModern(
 ): Promise<JsonRpcResponse | undefined> {
   const { id, method } = request;
   const params = request.params ?? EMPTY;
-  const asking = ASKING.has(method);
-  const digest = asking ? paramsDigest(params) : "";
-  if (asking) {
-    const state = params.requestState === undefined
-      ? undefined
-      : host.states.open(params.requestState, method, digest, session.authKey);
-    session.broker = new InputBroker(state, params.inputResponses);
-  }
   const ran = dispatchRequest(host, session, request, channel, handler);
   const broker = session.broker;
   const outcome = broker ? await Promise.race([ran, broker.needed.then(() => "input" as const)]) : await ran;
   if (outcome === "input") {
-    const requestState = host.states.seal(method, digest, session.authKey, broker!.answers, broker!.order);
+    const requestState = host.states.seal(method, paramsDigest(params), session.authKey, broker!.answers, broker!.order);
     session.close(); // the run that asked stops here; the retry runs it again
-    return success(id, { resultType: "input_required", inputRequests: broker!.asked, requestState });
+    const meta = { [`${MCP}serverInfo`]: serverInfo(host.info) };
+    return success(id, { resultType: "input_required", inputRequests: broker!.asked, requestState, _meta: meta });
   }
   const response = outcome as JsonRpcResponse | undefined;
   return response && "result" in response ? success(id, decorate(host, method, params, response.result)) : response;
@@ -314,6 +322,13 @@ export async function serveModern(
     session.onClose(() => stream?.close());
     return;
   }
+  try {
+    prepareModern(host, session, request);
+  } catch (error) {
+    sendJson(res, 400, failure(id, error));
+    session.close();
+    return;
+  }
   const reply = new Reply({
     res,
     accept,
@@ -324,15 +339,7 @@ export async function serveModern(
     batch: false,
     status: (responses) => statusOf(responses[0]!),
   });
-  let response: JsonRpcResponse | undefined;
-  try {
-    response = await runModern(host, session, request, handler, reply.channel(req));
-  } catch (error) {
-    sendJson(res, 400, failure(id, error));
-    session.close();
-    return;
-  }
-  reply.answer(response);
+  reply.answer(await runModern(host, session, request, handler, reply.channel(req)));
   session.close();
 }
 

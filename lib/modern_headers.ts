@@ -86,7 +86,10 @@ export function paramHeaders(inputSchema: JsonObject): Map<string, string> {
   if (typeof properties !== "object" || properties === null) return map;
   for (const [arg, schema] of Object.entries(properties as Record<string, JsonObject>)) {
     const name = schema?.["x-mcp-header"];
-    if (typeof name === "string" && name !== "") map.set(arg, name);
+    // A string, integer or boolean property, possibly nullable (`["string", "null"]`).
+    const types = (Array.isArray(schema?.type) ? schema.type : [schema?.type]).filter((t) => t !== "null");
+    const scalar = types.length === 1 && ["string", "integer", "boolean"].includes(types[0] as string);
+    if (typeof name === "string" && name !== "" && scalar) map.set(arg, name);
   }
   return map;
 }
@@ -109,7 +112,7 @@ export function checkParamHeaders(headers: Headers, annotated: Map<string, strin
     const decoded = decodeHeaderValue(raw);
     if (decoded === undefined) throw mismatch(`Header mismatch: Mcp-Param-${name} holds a malformed base64 sentinel`);
     const same = typeof value === "number"
-      ? decoded.trim() !== "" && Number(decoded) === value
+      ? /^-?\d+$/.test(decoded.trim()) && Number(decoded) === value // integers travel in decimal
       : typeof value === "boolean"
       ? decoded === String(value)
       : decoded === value;

@@ -100,8 +100,9 @@ export class RequestStates {
    */
   open(token: unknown, method: string, digest: string, principal: string | undefined): State {
     if (typeof token !== "string") throw tampered("it must be a string");
-    const [version, payload, mac] = token.split(".");
-    if (version !== "v1" || !payload || !mac) throw tampered("it is not one this server issued");
+    const parts = token.split(".");
+    const [version, payload, mac] = parts;
+    if (parts.length !== 3 || version !== "v1" || !payload || !mac) throw tampered("it is not one this server issued");
     const expected = Buffer.from(this.#mac(payload));
     const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw tampered("its signature does not match");

@@ -6,6 +6,7 @@
 import type { Authenticate, ResourceMetadata } from "./auth.ts";
 import type { CorsOptions } from "./cors.ts";
 import type { EventStore } from "./event_store.ts";
+import type { PlaygroundOptions } from "./playground.ts";
 import type { Icon } from "./types.ts";
 
 /** Options of {@linkcode createServer}. */
@@ -59,6 +60,20 @@ export interface ServerOptions {
   authenticate?: Authenticate;
   /** RFC 9728 protected-resource metadata, served under `/.well-known/oauth-protected-resource`. */
   resourceMetadata?: ResourceMetadata;
+  /**
+   * A browser page for trying the server by hand (HTTP+SSE: live event log,
+   * tool forms from `inputSchema`, progress, logs, elicitation, resources,
+   * prompts). `true` serves it at `basePath` (or `/`); `{ path }` elsewhere.
+   * It answers only requests that arrived on a loopback address unless
+   * `public: true` (others get 404). A route of yours on the same path wins,
+   * whether added before or after. Default off.
+   *
+   * @example
+   * ```ts
+   * createServer({ name: "demo", version: "1.0.0", playground: true }); // http://127.0.0.1:3000/
+   * ```
+   */
+  playground?: boolean | PlaygroundOptions;
 
   /** Largest request body accepted, in bytes. Default 4 MiB. */
   maxBodyBytes?: number;

@@ -197,7 +197,10 @@ export class Session {
   /** Counts an open SSE connection until it closes. */
   holdOpen(stream: { onClose(listener: () => void): void }): void {
     this.openStreams++;
-    stream.onClose(() => this.openStreams--);
+    stream.onClose(() => {
+      this.openStreams--;
+      this.lastActive = Date.now(); // idle time counts from the end of the last activity
+    });
   }
 
   /** Whether the session may be expired: nothing running, no stream open, quiet since `before`. */

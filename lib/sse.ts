@@ -20,6 +20,8 @@ export interface SseEvent {
 }
 
 const LINE_BREAK = /\r\n|\r|\n/;
+/** How long a backlog over the bound may last before the reader counts as stalled. */
+const STALL_MS = 2000;
 const FORBIDDEN = /[\r\n\0]/;
 
 /**
@@ -75,7 +77,10 @@ export function encodeComment(text = ""): string {
 export interface SseWriterOptions {
   /** Milliseconds between keep-alive comments; 0 turns them off. Default 15000. */
   keepAliveMs?: number;
-  /** Bytes a slow reader may leave unread before it is disconnected. Default 4 MiB. */
+  /**
+   * Bytes a slow reader may leave unread: past it for 2 s without draining,
+   * or past four times it at all, the reader is disconnected. Default 4 MiB.
+   */
   maxQueuedBytes?: number;
   /** Extra response headers. */
   headers?: Record<string, string>;
@@ -106,6 +111,7 @@ export class SseWriter {
   #maxQueued: number;
   #closed = false;
   #listeners: (() => void)[] = [];
+  #overSince: number | undefined;
 
   /**
    * @param res the response to stream on; its head must not be sent yet
@@ -122,6 +128,7 @@ export class SseWriter {
     });
     res.flushHeaders();
     res.on("close", () => this.#finish());
+    res.on("drain", () => (this.#overSince = undefined));
     const keepAlive = options.keepAliveMs ?? 15_000;
     if (keepAlive > 0) {
       this.#timer = setInterval(() => this.#write(encodeComment()), keepAlive);
@@ -164,13 +171,20 @@ export class SseWriter {
   #write(chunk: string): boolean {
     if (this.#closed) return false;
     // Judge the reader by what it left unread before this write, so one event
-    // larger than the bound still reaches a reader that keeps up.
-    if (this.#res.writableLength > this.#maxQueued) {
-      // The reader stopped reading; holding more would let one client grow our memory.
-      this.#res.destroy();
-      this.#finish();
-      return false;
-    }
+    // larger than the bound still reaches a reader that keeps up. A backlog
+    // over the bound is forgiven for a moment (a burst, or a runtime that
+    // counts bytes it has not flushed yet), never past four times the bound.
+    const queued = this.#res.writableLength;
+    if (queued > this.#maxQueued) {
+      const now = Date.now();
+      this.#overSince ??= now;
+      if (queued > this.#maxQueued * 4 || now - this.#overSince > STALL_MS) {
+        // The reader stopped reading; holding more would let one client grow our memory.
+        this.#res.destroy();
+        this.#finish();
+        return false;
+      }
+    } else this.#overSince = undefined;
     this.#res.write(chunk);
     return true;
   }

@@ -116,6 +116,7 @@ export class Reply {
   constructor(init: ReplyInit) {
     this.#init = init;
     this.#pending = init.expected;
+    // A client that takes only SSE gets a stream at once: it may be waiting on it for progress.
     if (!init.accept.json) this.#openStream();
   }
 

@@ -15,7 +15,15 @@ import type { Readable, Writable } from "node:stream";
 import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
 import { ErrorCode, JsonRpcError } from "../errors.ts";
 import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
-import { claimsModern, openListen, requestSession, runModern, unsupportedVersion, validateModernBody } from "../modern.ts";
+import {
+  claimsModern,
+  openListen,
+  prepareModern,
+  requestSession,
+  runModern,
+  unsupportedVersion,
+  validateModernBody,
+} from "../modern.ts";
 import type { ModernHost } from "../modern.ts";
 import { Session } from "../session.ts";
 import type { JsonRpcMessage, JsonRpcRequest, RequestId } from "../types.ts";
@@ -80,8 +88,15 @@ export function serveStdio(host: ModernHost, options: Required<StdioOptions>): S
         }
         return;
       }
-      runModern(host, own, request, validated.handler, { send: write })
-        .then((response) => response && write(response), (error) => write(failure(id, error)))
+      try {
+        prepareModern(host, own, request);
+      } catch (error) {
+        write(failure(id, error));
+        own.close();
+        return;
+      }
+      void runModern(host, own, request, validated.handler, { send: write })
+        .then((response) => response && write(response))
         .finally(() => own.close());
       return;
     }

@@ -158,6 +158,10 @@ export class StreamableHttpTransport {
       return true;
     }
     if (eras === "legacy") return false;
+    if (isModernHeader(header) && message.kind === "request" && message.message.method === "initialize") {
+      // [SDK] an initialize under a 2026-07-28 header: the header and the body disagree.
+      return refuse(400, new JsonRpcError(ErrorCode.HeaderMismatch, "Header mismatch: initialize belongs to the session era, not 2026-07-28"));
+    }
     if (isModernHeader(header)) {
       return refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: a 2026-07-28 request needs its _meta envelope"));
     }
