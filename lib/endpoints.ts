@@ -7,34 +7,33 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticateRequest } from "./auth.ts";
-import type { Authenticate, ResourceMetadata } from "./auth.ts";
+import type { ResourceMetadata } from "./auth.ts";
 import type { ModernHost } from "./modern.ts";
+import type { ServerOptions } from "./options.ts";
 import { corsHeaders, preflight } from "./cors.ts";
-import type { CorsOptions } from "./cors.ts";
 import { ErrorCode, HttpError, httpError } from "./errors.ts";
 import { MemoryEventStore } from "./event_store.ts";
-import type { EventStore } from "./event_store.ts";
 import { createGuard } from "./guard.ts";
 import { sendError, sendJson } from "./http.ts";
 import { servePlayground } from "./playground.ts";
-import type { PlaygroundOptions } from "./playground.ts";
 import { Router } from "./router.ts";
 import { LegacySseTransport } from "./transports/sse.ts";
 import { StreamableHttpTransport } from "./transports/streamable.ts";
 
-/** How the endpoints are laid out and guarded. */
-export interface EndpointOptions {
-  basePath?: string;
-  stateless?: boolean;
-  eventStore?: EventStore | false;
-  allowedHosts?: string[];
-  allowedOrigins?: string[];
-  cors?: boolean | CorsOptions;
-  authenticate?: Authenticate;
-  resourceMetadata?: ResourceMetadata;
-  eras?: "all" | "modern" | "legacy";
-  playground?: boolean | PlaygroundOptions;
-}
+/** How the endpoints are laid out and guarded: the HTTP part of {@linkcode ServerOptions}. */
+export type EndpointOptions = Pick<
+  ServerOptions,
+  | "basePath"
+  | "stateless"
+  | "eventStore"
+  | "allowedHosts"
+  | "allowedOrigins"
+  | "cors"
+  | "authenticate"
+  | "resourceMetadata"
+  | "eras"
+  | "playground"
+>;
 
 /**
  * A route handler of your own, served beside the MCP endpoints. A returned

@@ -7,22 +7,14 @@ import type { Authenticate, ResourceMetadata } from "./auth.ts";
 import type { CorsOptions } from "./cors.ts";
 import type { EventStore } from "./event_store.ts";
 import type { PlaygroundOptions } from "./playground.ts";
-import type { Icon } from "./types.ts";
+import type { Implementation } from "./types.ts";
 
-/** Options of {@linkcode createServer}. */
-export interface ServerOptions {
-  /** The server's name, sent as `serverInfo.name`. */
-  name: string;
-  /** The server's version, sent as `serverInfo.version`. */
-  version: string;
-  /** A display name (2025-06-18). */
-  title?: string;
-  /** A description (2025-11-25). */
-  description?: string;
-  /** The project's web site (2025-11-25). */
-  websiteUrl?: string;
-  /** Icons (2025-11-25). */
-  icons?: Icon[];
+/**
+ * Options of {@linkcode createServer}. `name`, `version` and the other
+ * `Implementation` fields (`title` 2025-06-18; `description`, `websiteUrl`,
+ * `icons` 2025-11-25) are sent as `serverInfo`.
+ */
+export interface ServerOptions extends Implementation {
   /** A hint for the model on how to use this server, sent in `initialize`. */
   instructions?: string;
 
