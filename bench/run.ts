@@ -1,0 +1,215 @@
+/**
+ * The benchmark runner: starts each server as its own process (pinned to
+ * CPU 1; this load generator pins itself to CPU 0), in an interleaved order
+ * over several repetitions, and measures per transport: calls/s and server
+ * CPU µs/call at 8 sessions × 4 in flight, latency percentiles at 1 × 1,
+ * idle KiB per open session and cold start. Prints medians with ratios to
+ * the bare floor and writes every sample to `.bench/latest.json`.
+ *
+ *   npm run bench                       3 repetitions (about 5 minutes)
+ *   npm run bench:quick                 1 short repetition (a smoke run)
+ *   npm run bench -- --runtime deno     bare and emcee on Deno (or bun)
+ *   npm run bench -- --reps 5
+ *
+ * Exits 1 when any call failed or returned a wrong result.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { idleMemory } from "./idle.ts";
+import type { IdleResult } from "./idle.ts";
+import { runLoad } from "./loadgen.ts";
+import type { LoadOptions, LoadResult } from "./loadgen.ts";
+import { cpuBusyMicros, cpuMicros, hasProc } from "./proc.ts";
+import { CAN_PIN, CLIENT_CPU, ROOT, runtimeVersion, SERVER_CPU, startServer } from "./spawn.ts";
+import type { Runtime } from "./spawn.ts";
+import { median, renderTable } from "./table.ts";
+import type { Block } from "./table.ts";
+import { TRANSPORT_TITLES, TRANSPORTS } from "./transports.ts";
+import type { TransportName } from "./transports.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : args[i + 1];
+};
+
+const quick = flag("quick");
+const runtime = (option("runtime") ?? "node") as Runtime;
+if (!["node", "deno", "bun"].includes(runtime)) throw new TypeError(`Cannot bench on runtime "${runtime}": use node, deno or bun`);
+const reps = Number(option("reps") ?? (quick ? 1 : 3));
+if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`Cannot bench ${option("reps")} repetitions: use a positive integer`);
+const config = {
+  reps,
+  warmupMs: quick ? 200 : 1000,
+  latencyMs: quick ? 300 : 3000,
+  throughputMs: quick ? 700 : 5000,
+  idle: { warm: quick ? 100 : 1000, count: quick ? 200 : 3000, settleMs: quick ? 200 : 500 },
+  load: { sessions: 8, inFlight: 4 },
+};
+
+const SERVERS: Record<string, string> = {
+  bare: `${ROOT}bench/bare.ts`,
+  sdk: `${ROOT}bench/sdk.ts`,
+  emcee: `${ROOT}bench/server.ts`,
+};
+// The SDK is measured on Node only: the other runtimes compare emcee with the floor on the same runtime.
+const servers = runtime === "node" ? ["bare", "sdk", "emcee"] : ["bare", "emcee"];
+
+/** A load result with the CPU time spent over its window. */
+type Measured = LoadResult & {
+  serverCpuUsPerCall: number;
+  serverCpuPercent: number;
+  clientCpuPercent: number;
+  /** Busy time of the servers' CPU not spent by the server: interrupts, and other processes (a noisy machine). */
+  otherCpuPercent: number;
+};
+
+/** Everything measured for one server and transport, on two processes. */
+interface Sample {
+  server: string;
+  transport: TransportName;
+  rep: number;
+  /** Two cold starts: the idle-memory process and the load process. */
+  coldStartMs: number[];
+  latency: Measured;
+  throughput: Measured;
+  idle: IdleResult;
+}
+
+/** Runs one load, reading the server's, this process's and the server CPU's time as its window opens and closes. */
+async function measuredLoad(pid: number, options: LoadOptions): Promise<Measured> {
+  let cpu0 = 0, cpu1 = 0, busy0 = 0, busy1 = 0, client0 = process.cpuUsage(), client1 = client0;
+  const load = await runLoad({
+    ...options,
+    onWindowStart: () => {
+      cpu0 = cpuMicros(pid);
+      busy0 = CAN_PIN ? cpuBusyMicros(SERVER_CPU) : 0;
+      client0 = process.cpuUsage();
+    },
+    onWindowEnd: () => {
+      cpu1 = cpuMicros(pid);
+      busy1 = CAN_PIN ? cpuBusyMicros(SERVER_CPU) : 0;
+      client1 = process.cpuUsage(client0);
+    },
+  });
+  const windowUs = load.windowMs * 1000;
+  return {
+    ...load,
+    serverCpuUsPerCall: (cpu1 - cpu0) / load.windowCalls,
+    serverCpuPercent: (100 * (cpu1 - cpu0)) / windowUs,
+    clientCpuPercent: (100 * (client1.user + client1.system)) / windowUs,
+    otherCpuPercent: CAN_PIN ? Math.max(0, (100 * (busy1 - busy0 - (cpu1 - cpu0))) / windowUs) : NaN,
+  };
+}
+
+/** Idle memory on a fresh process (see idle.ts for why), then the loads on another. */
+async function measure(server: string, transport: TransportName, rep: number): Promise<Sample> {
+  const fresh = await startServer(SERVERS[server]!, { runtime, transport });
+  let idle: IdleResult;
+  try {
+    idle = await idleMemory(transport, fresh.target, fresh.pid, config.idle);
+  } finally {
+    await fresh.stop();
+  }
+  const started = await startServer(SERVERS[server]!, { runtime, transport });
+  try {
+    const common = { transport, target: started.target, warmupMs: config.warmupMs };
+    const latency = await measuredLoad(started.pid, { ...common, sessions: 1, inFlight: 1, durationMs: config.latencyMs });
+    const throughput = await measuredLoad(started.pid, { ...common, ...config.load, durationMs: config.throughputMs });
+    return { server, transport, rep, coldStartMs: [fresh.coldStartMs, started.coldStartMs], latency, throughput, idle };
+  } finally {
+    await started.stop();
+  }
+}
+
+function blocks(samples: Sample[]): Block[] {
+  const med = (transport: TransportName, pick: (s: Sample) => number | number[]) =>
+    Object.fromEntries(servers.map((server) => {
+      const mine = samples.filter((s) => s.server === server && s.transport === transport);
+      return [server, mine.length ? median(mine.flatMap(pick)) : undefined];
+    }));
+  const { sessions, inFlight } = config.load;
+  const load = `${sessions} sessions × ${inFlight}`;
+  const idle = `idle KiB/session (${config.idle.warm}→${config.idle.warm + config.idle.count})`;
+  const other = (s: Sample) => [s.latency.otherCpuPercent, s.throughput.otherCpuPercent];
+  return TRANSPORTS.map((t) => ({
+    title: TRANSPORT_TITLES[t],
+    rows: [
+      { label: `calls/s (${load})`, values: med(t, (s) => s.throughput.callsPerSec) },
+      { label: "p50 latency µs (1 × 1)", values: med(t, (s) => s.latency.latencyUs.p50) },
+      { label: "p90 latency µs (1 × 1)", values: med(t, (s) => s.latency.latencyUs.p90) },
+      { label: "p99 latency µs (1 × 1)", values: med(t, (s) => s.latency.latencyUs.p99) },
+      { label: `server CPU µs/call (${load})`, values: med(t, (s) => s.throughput.serverCpuUsPerCall), digits: 1 },
+      { label: "server CPU % of a core", values: med(t, (s) => s.throughput.serverCpuPercent), ratio: false },
+      { label: "load generator CPU %", values: med(t, (s) => s.throughput.clientCpuPercent), ratio: false },
+      { label: `other use of CPU ${SERVER_CPU} %`, values: med(t, other), ratio: false },
+      { label: idle, values: med(t, (s) => s.idle.perSessionKiB), digits: 1 },
+      { label: "cold start ms", values: med(t, (s) => s.coldStartMs) },
+    ],
+  }));
+}
+
+if (!hasProc()) throw new Error("Cannot bench: /proc is needed to read the servers' CPU time and memory");
+// Every thread of this process to the load generator's CPU; servers inherit it until taskset moves them.
+if (CAN_PIN) spawnSync("taskset", ["-a", "-p", "-c", String(CLIENT_CPU), String(process.pid)]);
+const started = Date.now();
+const samples: Sample[] = [];
+for (let rep = 0; rep < config.reps; rep++) {
+  // Rotate the server order and alternate the transport order, so no contestant always goes first.
+  const order = servers.map((_, i) => servers[(i + rep) % servers.length]!);
+  const transports = rep % 2 ? [...TRANSPORTS].reverse() : [...TRANSPORTS];
+  for (const server of order) {
+    for (const transport of transports) {
+      const s = await measure(server, transport, rep);
+      samples.push(s);
+      const bad = s.latency.errors + s.throughput.errors;
+      console.error(
+        `rep ${rep + 1}/${config.reps} ${server.padEnd(5)} ${transport.padEnd(10)} ` +
+          `${Math.round(s.throughput.callsPerSec)} calls/s, p50 ${Math.round(s.latency.latencyUs.p50)} µs, ` +
+          `${s.throughput.serverCpuUsPerCall.toFixed(1)} µs/call, ${s.idle.perSessionKiB.toFixed(1)} KiB/session, ` +
+          `cold ${s.coldStartMs.map(Math.round).join("/")} ms, ` +
+          `other use of CPU ${SERVER_CPU} ${Math.round(Math.max(s.latency.otherCpuPercent, s.throughput.otherCpuPercent))}%` +
+          (bad ? `, ${bad} ERRORS: ${[...s.latency.errorSamples, ...s.throughput.errorSamples][0]}` : ""),
+      );
+    }
+  }
+}
+
+const completed = samples.reduce((n, s) => n + s.latency.completed + s.throughput.completed, 0);
+const checked = samples.reduce((n, s) => n + s.latency.checked + s.throughput.checked, 0);
+const errors = samples.reduce((n, s) => n + s.latency.errors + s.throughput.errors, 0);
+const launcher = runtime === "node"
+  ? "node --import tsx <file> (same loader cost for all)"
+  : runtime === "deno"
+  ? "deno run -A <file>"
+  : "bun <file>";
+const pinning = CAN_PIN ? `servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${CLIENT_CPU}` : "not pinned (no taskset)";
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+const version = runtimeVersion(runtime);
+const { warm, count } = config.idle;
+console.log(`
+emcee bench: servers on ${version}, load generator on node ${process.version}; \
+medians of ${config.reps} repetition(s)${quick ? " (quick)" : ""}
+servers run as: ${launcher}; ${pinning}
+ratio = value ÷ bare (the floor, 1.00×); calls/s higher is better, everything else lower
+
+${renderTable(blocks(samples), servers)}
+
+- every result was checked: ${checked} of ${completed} correct, ${errors} errors; ${seconds} s${quick ? `
+- quick: windows too short for a warm JIT and too few sessions for memory; a smoke run, not figures to quote` : ""}
+- idle KiB/session: RSS growth from ${warm} to ${warm + count} open sessions on a fresh process, over ${count};
+  it includes garbage not yet collected (no GC can be forced from outside)
+- other use of CPU ${SERVER_CPU}: busy time on the servers' CPU not spent by the server (interrupts, other
+  processes); tens of % mean a noisy machine, so trust CPU µs/call over calls/s
+- cold start: spawn until an initialize succeeds (idle and load processes both counted)${runtime === "node" ? `
+- sdk: one McpServer per session as in its examples; its Streamable replies are event streams (SDK default)` : ""}`);
+
+mkdirSync(`${ROOT}.bench`, { recursive: true });
+const raw = { runtime, version, node: process.version, pinned: CAN_PIN, config, samples };
+writeFileSync(`${ROOT}.bench/latest.json`, JSON.stringify(raw, null, 2));
+console.log(`raw samples: .bench/latest.json`);
+if (errors > 0 || checked !== completed) process.exitCode = 1;
