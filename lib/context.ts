@@ -5,6 +5,7 @@
  * @module
  */
 import { ClientError, ErrorCode, JsonRpcError } from "./errors.ts";
+import type { Running } from "./running.ts";
 import type { Channel, Headers, Session } from "./session.ts";
 import { LOG_LEVELS } from "./types.ts";
 import type { ClientCapabilities, ContentBlock, JsonObject, LogLevel, RequestId } from "./types.ts";
@@ -111,7 +112,7 @@ export function logPasses(level: LogLevel, minimum: LogLevel | undefined): boole
 export interface CallInit {
   session: Session;
   id: RequestId;
-  signal: AbortSignal;
+  running: Running;
   /** Where messages related to this request go (its POST stream, or the session's stream). */
   channel: Channel;
   meta: JsonObject | undefined;
@@ -124,9 +125,9 @@ export interface CallInit {
  * so making one per call costs a single small object.
  */
 export class RequestContext implements Context {
-  readonly signal: AbortSignal;
   readonly requestId: RequestId;
   readonly headers: Headers;
+  #running: Running;
   readonly meta: Readonly<JsonObject>;
   #session: Session;
   #channel: Channel;
@@ -140,11 +141,15 @@ export class RequestContext implements Context {
   constructor(init: CallInit) {
     this.#session = init.session;
     this.requestId = init.id;
-    this.signal = init.signal;
+    this.#running = init.running;
     this.#channel = init.channel;
     this.meta = init.meta ?? NO_HEADERS;
     this.headers = init.channel.headers ?? NO_HEADERS;
     this.#timeoutMs = init.requestTimeoutMs;
+  }
+
+  get signal(): AbortSignal {
+    return this.#running.signal;
   }
 
   get sessionId(): string | undefined {

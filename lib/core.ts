@@ -9,6 +9,8 @@ import { RequestContext } from "./context.ts";
 import type { Prompt } from "./prompts.ts";
 import type { Registry } from "./registry.ts";
 import type { Resource, ResourceTemplate } from "./resources.ts";
+import type { Deadlines } from "./deadlines.ts";
+import type { Running } from "./running.ts";
 import type { Channel, Session } from "./session.ts";
 import type { SseWriterOptions } from "./sse.ts";
 import type { Tool } from "./tools.ts";
@@ -28,6 +30,8 @@ export interface Core {
   readonly maxInflight: number;
   /** Milliseconds a tool may run before its signal aborts and it answers `isError`; 0 = no limit. */
   readonly toolTimeoutMs: number;
+  /** Aborts tool calls past `toolTimeoutMs`. */
+  readonly deadlines: Deadlines;
   /** The server capabilities, reflecting what is registered now. */
   capabilities(): JsonObject;
   /** Receives unexpected errors (never sent to clients). */
@@ -56,9 +60,8 @@ export interface Call {
   readonly session: Session;
   readonly id: RequestId;
   readonly params: JsonObject;
-  readonly signal: AbortSignal;
-  /** Aborts `signal`, e.g. when a tool times out. */
-  readonly controller: AbortController;
+  /** The request's running state: its (lazy) signal, and how to abort it. */
+  readonly running: Running;
   /** Where messages related to this request go. */
   readonly channel: Channel;
 }
@@ -74,7 +77,7 @@ export function contextOf(call: Call): RequestContext {
   return new RequestContext({
     session: call.session,
     id: call.id,
-    signal: call.signal,
+    running: call.running,
     channel: call.channel,
     meta: call.params._meta as JsonObject | undefined,
     requestTimeoutMs: call.core.requestTimeoutMs,

@@ -25,6 +25,7 @@ import type {
   JsonRpcResponse,
   LogLevel,
 } from "./types.ts";
+import { Running } from "./running.ts";
 import { negotiate } from "./versions.ts";
 
 export type { Call, Core, MethodHandler } from "./core.ts";
@@ -77,26 +78,22 @@ async function callToolMethod(call: Call): Promise<JsonObject> {
   const ctx = contextOf(call);
   const ms = call.core.toolTimeoutMs;
   const run = callTool(tool, call.params.arguments, ctx);
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const result = ms <= 0 ? await run : await Promise.race([
-      run,
-      new Promise<CallToolResult>((resolve) => {
-        const text = `Tool "${name}" timed out after ${ms} ms`;
-        const stop = () => resolve({ content: [{ type: "text", text }], isError: true });
-        timer = setTimeout(() => {
-          run.catch(() => {}); // it may still settle; nobody listens then
-          call.controller.abort(new Error(text));
-          stop();
-        }, ms);
-        timer.unref?.();
-        // A cancelled call answers nothing; stop waiting for it at once.
-        call.signal.addEventListener("abort", () => (run.catch(() => {}), stop()), { once: true });
-      }),
-    ]);
-    return result as unknown as JsonObject;
+    if (ms <= 0) return await run as unknown as JsonObject;
+    // No timer per call: the server's deadline sweep aborts overdue calls (see Deadlines).
+    const { running } = call;
+    running.deadline = Date.now() + ms;
+    call.core.deadlines.watch(running);
+    return await new Promise<JsonObject>((resolve, reject) => {
+      run.then((result) => resolve(result as unknown as JsonObject), reject);
+      running.onAbort = () => {
+        run.catch(() => {}); // it may still settle; nobody listens then
+        // A timeout answers isError; a cancellation answers nothing (the response is silenced).
+        resolve(timeoutResult(name, ms) as unknown as JsonObject);
+      };
+    });
   } finally {
-    clearTimeout(timer);
+    call.core.deadlines.forget(call.running);
     await ctx.settle();
   }
 }
@@ -150,25 +147,17 @@ export async function dispatchRequest(
   if (session.inflight.size >= core.maxInflight) {
     return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests in flight: this session may run ${core.maxInflight} at once`));
   }
-  const controller = new AbortController();
-  session.inflight.set(id, controller);
+  const running = new Running();
+  session.inflight.set(id, running);
   try {
-    const result = await handler({
-      core,
-      session,
-      id,
-      params: request.params ?? EMPTY,
-      signal: controller.signal,
-      controller,
-      channel,
-    });
-    return silenced(controller, session) ? undefined : success(id, result);
+    const result = await handler({ core, session, id, params: request.params ?? EMPTY, running, channel });
+    return silenced(running, session) ? undefined : success(id, result);
   } catch (error) {
-    if (silenced(controller, session)) return undefined;
+    if (silenced(running, session)) return undefined;
     if (!(error instanceof JsonRpcError)) core.reportError(error, method);
     return failure(id, error);
   } finally {
-    if (session.inflight.get(id) === controller) session.inflight.delete(id);
+    if (session.inflight.get(id) === running) session.inflight.delete(id);
     session.lastActive = Date.now();
   }
 }
@@ -179,8 +168,12 @@ class Cancelled extends Error {
 }
 
 /** A request cancelled by the client, or whose session ended, gets no response. */
-function silenced(controller: AbortController, session: Session): boolean {
-  return session.closed || (controller.signal.aborted && controller.signal.reason instanceof Cancelled);
+function silenced(running: Running, session: Session): boolean {
+  return session.closed || (running.aborted && running.reason instanceof Cancelled);
+}
+
+function timeoutResult(name: string, ms: number): CallToolResult {
+  return { content: [{ type: "text", text: `Tool "${name}" timed out after ${ms} ms` }], isError: true };
 }
 
 /**

@@ -33,7 +33,18 @@ export interface Accepts {
  * `application` or `text` wildcard ranges count; `q=0` refuses a type.
  */
 export function parseAccept(header: string | undefined): Accepts {
-  if (!header) return { json: true, sse: true };
+  if (!header) return BOTH;
+  // Clients send the same header on every request: remember the last answer.
+  if (header === lastAccept.header) return lastAccept.result;
+  const result = readAccept(header);
+  lastAccept = { header, result };
+  return result;
+}
+
+const BOTH: Accepts = Object.freeze({ json: true, sse: true });
+let lastAccept: { header: string; result: Accepts } = { header: "", result: BOTH };
+
+function readAccept(header: string): Accepts {
   let json = false;
   let sse = false;
   for (const part of header.split(",")) {

@@ -13,6 +13,7 @@ import { canComplete } from "./completion.ts";
 import { logPasses } from "./context.ts";
 import type { ListCache, ModernHost, ServerEvent } from "./modern.ts";
 import { RequestStates } from "./mrtr.ts";
+import { Deadlines } from "./deadlines.ts";
 import { Endpoints } from "./endpoints.ts";
 import type { RouteHandler } from "./endpoints.ts";
 import { ErrorCode, httpError } from "./errors.ts";
@@ -61,6 +62,7 @@ export class McpServer implements ModernHost {
   readonly pageSize: number;
   readonly requestTimeoutMs: number;
   readonly toolTimeoutMs: number;
+  readonly deadlines: Deadlines;
   readonly maxInflight: number;
   readonly maxBodyBytes: number;
   readonly streamOptions: SseWriterOptions;
@@ -93,6 +95,7 @@ export class McpServer implements ModernHost {
     this.pageSize = whole("pageSize", options.pageSize, 100, 1);
     this.requestTimeoutMs = whole("requestTimeoutMs", options.requestTimeoutMs, 300_000, 1);
     this.toolTimeoutMs = whole("toolTimeoutMs", options.toolTimeoutMs, 600_000);
+    this.deadlines = new Deadlines(this.toolTimeoutMs);
     this.maxInflight = whole("maxInflightPerSession", options.maxInflightPerSession, 128, 1);
     this.maxBodyBytes = whole("maxBodyBytes", options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
     this.#maxSessions = whole("maxSessions", options.maxSessions, 10_000, 1);
@@ -206,7 +209,7 @@ export class McpServer implements ModernHost {
    */
   resourceUpdated(uri: string): void {
     for (const session of this.#sessions) {
-      if (session.subscriptions.has(uri)) {
+      if (session.subscribed(uri)) {
         session.send({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } });
       }
     }
@@ -370,6 +373,7 @@ export class McpServer implements ModernHost {
     for (const session of this.#sessions) session.close();
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
+    this.deadlines.stop();
     if (http) {
       // Streams were ended above; what is still busy a moment later is cut.
       const cut = setTimeout(() => http.closeAllConnections?.(), 50);

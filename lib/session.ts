@@ -7,6 +7,7 @@
  */
 import { ClientError } from "./errors.ts";
 import type { InputBroker } from "./mrtr.ts";
+import type { Running } from "./running.ts";
 import type {
   ClientCapabilities,
   Implementation,
@@ -75,8 +76,7 @@ export class Session {
   logLevel: LogLevel | undefined;
   /** Whether `initialize` has been answered. */
   initialized = false;
-  /** Resource URIs this session subscribed to. */
-  readonly subscriptions: Set<string> = new Set();
+  #subscriptions: Set<string> | undefined;
   /** The principal that opened the session, if authentication is on. */
   auth: unknown;
   /** A stable key of {@linkcode Session.auth}: requests of another principal never reach this session. */
@@ -92,12 +92,14 @@ export class Session {
   /** Answers and collects questions to the client in the 2026-07-28 era (MRTR). */
   broker: InputBroker | undefined;
   /** Requests running for this client, by id, so `notifications/cancelled` can stop them. */
-  readonly inflight: Map<RequestId, AbortController> = new Map();
+  readonly inflight: Map<RequestId, Running> = new Map();
 
   #send: Send | undefined;
-  #pending = new Map<RequestId, Pending>();
+  // Made on first use: most sessions never subscribe or get asked anything, and idle sessions should be small.
+  #pendingMap: Map<RequestId, Pending> | undefined;
   #nextId = 0;
-  #controller = new AbortController();
+  #controller: AbortController | undefined;
+  #closed = false;
   #closeListeners: (() => void)[] = [];
 
   /**
@@ -109,14 +111,30 @@ export class Session {
     this.#send = send;
   }
 
-  /** Aborted when the session ends. */
+  /** Resource URIs this session subscribed to. */
+  get subscriptions(): Set<string> {
+    return this.#subscriptions ??= new Set();
+  }
+
+  /** Whether the session subscribed to `uri` (without making the set). */
+  subscribed(uri: string): boolean {
+    return this.#subscriptions?.has(uri) ?? false;
+  }
+
+  get #pending(): Map<RequestId, Pending> {
+    return this.#pendingMap ??= new Map();
+  }
+
+  /** Aborted when the session ends; made on first use. */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    const controller = this.#controller ??= new AbortController();
+    if (this.#closed && !controller.signal.aborted) controller.abort(new ClientError("The session has ended"));
+    return controller.signal;
   }
 
   /** Whether the session has ended. */
   get closed(): boolean {
-    return this.#controller.signal.aborted;
+    return this.#closed;
   }
 
   /** Replaces the channel for unrelated messages (e.g. when a GET stream opens or closes). */
@@ -157,7 +175,7 @@ export class Session {
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         this.signal.removeEventListener("abort", onAbort);
-        this.#pending.delete(id);
+        this.#pendingMap?.delete(id);
       };
       const onAbort = () => {
         finish();
@@ -184,7 +202,7 @@ export class Session {
    * @returns false when no request of this session has that id
    */
   receive(response: JsonRpcResponse): boolean {
-    const pending = response.id === null ? undefined : this.#pending.get(response.id);
+    const pending = response.id === null ? undefined : this.#pendingMap?.get(response.id);
     if (!pending) return false;
     if ("result" in response) pending.resolve(response.result);
     else {
@@ -205,7 +223,7 @@ export class Session {
 
   /** Whether the session may be expired: nothing running, no stream open, quiet since `before`. */
   idleSince(before: number): boolean {
-    return this.inflight.size === 0 && this.openStreams === 0 && this.#pending.size === 0 && this.lastActive < before;
+    return this.inflight.size === 0 && this.openStreams === 0 && (this.#pendingMap?.size ?? 0) === 0 && this.lastActive < before;
   }
 
   /** Runs `listener` once when the session ends. */
@@ -221,7 +239,8 @@ export class Session {
   close(): void {
     if (this.closed) return;
     const reason = new ClientError("The session has ended");
-    this.#controller.abort(reason);
+    this.#closed = true;
+    this.#controller?.abort(reason);
     for (const running of this.inflight.values()) running.abort(reason);
     this.inflight.clear();
     this.#send = undefined;
