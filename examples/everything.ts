@@ -35,6 +35,8 @@ export function everything(): McpServer {
     title: "emcee: every feature",
     instructions: "A test server: every tool, resource and prompt here exists to exercise an MCP feature.",
     playground: true, // the browser playground at /, on loopback only
+    // DEBUG=emcee prints a line per session and per request on stderr.
+    logger: process.env.DEBUG?.includes("emcee") ? (line) => console.error(`[emcee] ${line}`) : undefined,
   });
 
   // --- Tools -------------------------------------------------------------

@@ -11,7 +11,13 @@
 import process from "node:process";
 import { createServer } from "../mod.ts";
 
-const server = createServer({ name: "hello", version: "1.0.0", playground: true });
+const server = createServer({
+  name: "hello",
+  version: "1.0.0",
+  playground: true, // a page to try the tools by hand, at the printed URL
+  // DEBUG=emcee prints a line per session and per request on stderr.
+  logger: process.env.DEBUG?.includes("emcee") ? (line) => console.error(`[emcee] ${line}`) : undefined,
+});
 
 server.tool("add", {
   description: "Add two numbers",

@@ -34,6 +34,8 @@ export interface Core {
   readonly deadlines: Deadlines;
   /** The server capabilities, reflecting what is registered now. */
   capabilities(): JsonObject;
+  /** Receives a line per request served, when the server was given a `logger`. */
+  readonly trace: ((line: string) => void) | undefined;
   /** Receives unexpected errors (never sent to clients). */
   reportError(error: unknown, where: string): void;
 }

@@ -24,6 +24,7 @@ import type {
   JsonRpcRequest,
   JsonRpcResponse,
   LogLevel,
+  RequestId,
 } from "./types.ts";
 import { Running } from "./running.ts";
 import { negotiate } from "./versions.ts";
@@ -137,29 +138,44 @@ export async function dispatchRequest(
 ): Promise<JsonRpcResponse | undefined> {
   const { id, method } = request;
   const handler = resolved ?? (Object.hasOwn(METHODS, method) ? METHODS[method] : undefined);
-  if (!handler) return failure(id, new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method}`));
-  if (!session.initialized && !BEFORE_INIT.has(method)) {
-    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Cannot call ${method}: send initialize first`));
-  }
-  if (session.inflight.has(id)) {
-    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Invalid request: id ${preview(id)} is already in use`));
-  }
-  if (session.inflight.size >= core.maxInflight) {
-    return failure(id, new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests in flight: this session may run ${core.maxInflight} at once`));
+  const refused = !handler
+    ? new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method}`)
+    : !session.initialized && !BEFORE_INIT.has(method)
+    ? new JsonRpcError(ErrorCode.InvalidRequest, `Cannot call ${method}: send initialize first`)
+    : session.inflight.has(id)
+    ? new JsonRpcError(ErrorCode.InvalidRequest, `Invalid request: id ${preview(id)} is already in use`)
+    : session.inflight.size >= core.maxInflight
+    ? new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests in flight: this session may run ${core.maxInflight} at once`)
+    : undefined;
+  if (refused || !handler) {
+    if (core.trace) trace(core, session, method, id, `error ${refused!.code}`, 0);
+    return failure(id, refused);
   }
   const running = new Running();
   session.inflight.set(id, running);
+  const started = core.trace && Date.now();
+  let outcome = "cancelled";
   try {
     const result = await handler({ core, session, id, params: request.params ?? EMPTY, running, channel });
-    return silenced(running, session) ? undefined : success(id, result);
+    if (silenced(running, session)) return undefined;
+    outcome = "ok";
+    return success(id, result);
   } catch (error) {
     if (silenced(running, session)) return undefined;
     if (!(error instanceof JsonRpcError)) core.reportError(error, method);
+    outcome = `error ${error instanceof JsonRpcError ? error.code : ErrorCode.InternalError}`;
     return failure(id, error);
   } finally {
     if (session.inflight.get(id) === running) session.inflight.delete(id);
     session.lastActive = Date.now();
+    if (core.trace) trace(core, session, method, id, outcome, Date.now() - started!);
   }
+}
+
+/** One line for the `logger` option. */
+function trace(core: Core, session: Session, method: string, id: RequestId, outcome: string, ms: number): void {
+  const where = session.id ? ` session=${session.id}` : session.modern ? " 2026-07-28" : "";
+  core.trace!(`${preview(method)} ${preview(id)} ${outcome} ${ms}ms${where}`);
 }
 
 /** Why a request was stopped by the client: its response is never sent (cancellation, 2024-11-05). */

@@ -89,6 +89,12 @@ export interface ServerOptions extends Implementation {
   /** Called when a client sends `notifications/roots/list_changed`. */
   onRootsChanged?: (sessionId: string) => void;
   /**
+   * Receives one line per session opened or closed and per request served
+   * (`tools/call 7 ok 3ms session=…`), to watch traffic without a proxy.
+   * Default: none. The examples turn it on with `DEBUG=emcee`.
+   */
+  logger?: (line: string) => void;
+  /**
    * Receives unexpected errors: a method handler or route that threw
    * something other than a `JsonRpcError`. Clients only ever see
    * "Internal error". Default: `console.error`.

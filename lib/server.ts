@@ -77,6 +77,8 @@ export class McpServer implements ModernHost {
   #idleMs: number;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #onError: (error: unknown, where: string) => void;
+  /** The `logger` option. */
+  readonly trace: ((line: string) => void) | undefined;
   #http: HttpServer | undefined;
   #listeners = new Set<(event: ServerEvent) => void>();
 
@@ -106,6 +108,7 @@ export class McpServer implements ModernHost {
     };
     const hook = options.onRootsChanged;
     this.onRootsChanged = hook && ((session) => hook(session.id));
+    this.trace = options.logger;
     this.#onError = options.onError ?? ((error, where) => console.error(`emcee: unexpected error in ${where}:`, error));
     this.states = new RequestStates(options.stateSecret);
     this.listCache = {
@@ -253,7 +256,12 @@ export class McpServer implements ModernHost {
   /** @internal Counts a session until it closes. */
   track(session: Session): void {
     this.#sessions.add(session);
-    session.onClose(() => this.#sessions.delete(session));
+    const trace = session.id ? this.trace : undefined;
+    trace?.(`session ${session.id} opened`);
+    session.onClose(() => {
+      this.#sessions.delete(session);
+      trace?.(`session ${session.id} closed`);
+    });
     if (this.#idleMs > 0 && !this.#sweeper) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleMs / 2, 60_000));
       this.#sweeper.unref?.();

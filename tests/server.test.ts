@@ -154,3 +154,26 @@ describe("McpServer routes and handler", () => {
     await server.close();
   });
 });
+
+describe("the logger option", () => {
+  it("gets a line per session opened and closed and per request served", async () => {
+    const lines: string[] = [];
+    const server = createServer({ name: "x", version: "1", logger: (line) => lines.push(line) });
+    server.tool("add", {
+      inputSchema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
+    }, ({ a, b }) => String(a + b));
+    const { url } = await server.listen({ port: 0 });
+    const client = await LegacyClient.connect(url);
+    await client.initialize();
+    await client.request("tools/call", { name: "add", arguments: { a: 1, b: 2 } });
+    await client.request("nope");
+    await client.close();
+    await server.close();
+    const id = /^session (\S+) opened$/.exec(lines[0]!)?.[1];
+    assert.ok(id, lines[0]);
+    assert.match(lines[1]!, new RegExp(`^"initialize" 1 ok \\d+ms session=${id}$`));
+    assert.match(lines[2]!, new RegExp(`^"tools/call" 2 ok \\d+ms session=${id}$`));
+    assert.equal(lines.includes(`session ${id} closed`), true);
+    assert.ok(lines.some((l) => l.startsWith('"nope" 3 error -32601 0ms')), lines.join("\n"));
+  });
+});
