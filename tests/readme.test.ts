@@ -1,0 +1,85 @@
+/**
+ * The README's code is real code: every TypeScript block is extracted and
+ * type-checked against the library, and the quick start is run and called.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { after, describe, it } from "node:test";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { LegacyClient } from "./_client.ts";
+import { runtimeCommand } from "./_spawn.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dir = `${root}.readme-check/`;
+const blocks = [...readFileSync(`${root}README.md`, "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+/** Declarations the fragments lean on, as a reader would have them in their own file. */
+const PREAMBLE = `import process from "node:process";
+import { AuthError, audio, createServer, embeddedResource, image, resourceLink, text } from "../mod.ts";
+void process; void AuthError; void audio; void embeddedResource; void image; void resourceLink; void text;
+declare function lookUp(token: string): { sub: string } | undefined;
+`;
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("README code blocks", { timeout: 60_000 }, () => {
+  it("has TypeScript blocks, the quick start first", () => {
+    assert.ok(blocks.length >= 6, `found ${blocks.length} blocks`);
+    assert.match(blocks[0]!, /import \{ createServer \} from "\.\/mod\.ts"/);
+  });
+
+  it("every block type-checks against the library", () => {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const files = blocks.map((code, i) => {
+      const file = `block${i}.ts`;
+      const body = code.replaceAll('"./mod.ts"', '"../mod.ts"');
+      const needsServer = !/\bconst server\b/.test(body);
+      const source = i === 0
+        ? body
+        : PREAMBLE + (needsServer ? 'const server = createServer({ name: "readme", version: "1.0.0" });\n' : "") +
+          `export {};\n${body}`;
+      writeFileSync(dir + file, source);
+      return file;
+    });
+    writeFileSync(dir + "tsconfig.json", JSON.stringify({ extends: "../tsconfig.json", include: files }));
+    try {
+      execFileSync(`${root}node_modules/.bin/tsc`, ["-p", `${dir}tsconfig.json`], { cwd: root, stdio: "pipe" });
+    } catch (error) {
+      const out = String((error as { stdout?: Buffer }).stdout ?? error);
+      assert.fail(`README blocks do not type-check:\n${out}`);
+    }
+  });
+
+  it("the quick start runs and serves its tool", async () => {
+    mkdirSync(dir, { recursive: true });
+    const file = `${dir}quickstart.ts`;
+    writeFileSync(file, blocks[0]!.replaceAll('"./mod.ts"', '"../mod.ts"').replace("{ port: 3000 }", "{ port: 0 }"));
+    const [cmd, args] = runtimeCommand(file);
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout!.on("data", (c: Buffer) => {
+          out += c;
+          const m = /(http:\/\/[\d.]+:\d+)\/mcp/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.stderr!.on("data", (c: Buffer) => (out += c));
+        child.once("exit", (code) => reject(new Error(`the quick start exited with ${code}:\n${out}`)));
+      });
+      const client = await LegacyClient.connect(url);
+      await client.initialize();
+      const { response } = await client.request("tools/call", { name: "add", arguments: { a: 2, b: 3 } });
+      assert.deepEqual(response.result.content, [{ type: "text", text: "5" }]);
+      await client.close();
+    } finally {
+      await new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.kill();
+      });
+    }
+  });
+});
