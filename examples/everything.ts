@@ -332,6 +332,10 @@ export function everything(): McpServer {
     message: "What is your name?",
     requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
   };
+  const confirmForm = {
+    message: "Please confirm",
+    requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
+  };
   const greeting = (text: string) => ({ messages: [{ role: "user" as const, content: { type: "text" as const, text } }], maxTokens: 50 });
 
   server.tool("test_input_required_result_elicitation", {
@@ -363,10 +367,7 @@ export function everything(): McpServer {
     description: "Asks for a confirmation, carried across the retry in requestState (MRTR)",
     inputSchema: NO_ARGS,
   }, async (_args, ctx) => {
-    const { action } = await ctx.elicit({
-      message: "Please confirm",
-      requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
-    }, { key: "confirm" });
+    const { action } = await ctx.elicit(confirmForm, { key: "confirm" });
     return `state-ok: ${action}`;
   });
 
@@ -401,10 +402,7 @@ export function everything(): McpServer {
     description: "Asks for a confirmation; a tampered requestState is refused (MRTR)",
     inputSchema: NO_ARGS,
   }, async (_args, ctx) => {
-    const { action } = await ctx.elicit({
-      message: "Please confirm",
-      requestedSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] },
-    }, { key: "confirm" });
+    const { action } = await ctx.elicit(confirmForm, { key: "confirm" });
     return `confirmed: ${action}`;
   });
 

@@ -4,6 +4,7 @@
  * raw-socket request for headers fetch will not send as given (`Host`, or no
  * `Accept` at all). Independent of lib/, like tests/_client.ts.
  */
+import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { EventReader } from "./_client.ts";
 import type { Message, ParsedEvent } from "./_client.ts";
@@ -215,4 +216,17 @@ export function rawRequest(
     if (body !== "") head += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
     socket.write(`${head}Connection: close\r\n\r\n${body}`);
   });
+}
+
+/** Asserts an HTTP refusal whose body is a JSON-RPC error with `"id": null`, and consumes it. */
+export async function expectHttpError(res: Response, status: number): Promise<Message> {
+  const body = await res.text();
+  assert.equal(res.status, status, body);
+  assert.equal(res.headers.get("content-type"), "application/json");
+  const message = JSON.parse(body) as Message;
+  assert.equal(message.jsonrpc, "2.0");
+  assert.equal(message.id, null);
+  assert.equal(typeof message.error.code, "number");
+  assert.equal(typeof message.error.message, "string");
+  return message;
 }

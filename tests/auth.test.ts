@@ -14,7 +14,7 @@ import type { McpServer, ResourceMetadata, ServerOptions } from "../mod.ts";
 import { EventReader, LegacyClient } from "./_client.ts";
 import type { Message } from "./_client.ts";
 import { startExample } from "./_spawn.ts";
-import { BOTH, StreamableClient } from "./_streamable.ts";
+import { BOTH, StreamableClient, expectHttpError } from "./_streamable.ts";
 import type { HeaderOverrides } from "./_streamable.ts";
 
 /** Who each test token stands for; the odd ones make `authenticate` refuse or fail. */
@@ -136,18 +136,6 @@ function challengeParams(header: string | null): Record<string, string> {
   return params;
 }
 
-/** Asserts an HTTP refusal whose body is a JSON-RPC error with `"id": null`. */
-async function expectRefusal(res: Response, status: number): Promise<Message> {
-  const body = await res.text();
-  assert.equal(res.status, status, body);
-  assert.equal(res.headers.get("content-type"), "application/json");
-  const message = JSON.parse(body) as Message;
-  assert.equal(message.jsonrpc, "2.0");
-  assert.equal(message.id, null);
-  assert.equal(typeof message.error.code, "number");
-  assert.equal(typeof message.error.message, "string");
-  return message;
-}
 
 const INITIALIZE = {
   jsonrpc: "2.0",
@@ -244,26 +232,26 @@ describe("authenticate", () => {
     const init = await postInitialize(base);
     assert.equal(init.headers.get("www-authenticate"), expected);
     assert.equal(init.headers.get("mcp-session-id"), null);
-    const message = await expectRefusal(init, 401);
+    const message = await expectHttpError(init, 401);
     assert.equal(message.error.code, -32600);
 
     const sse = await fetch(`${base}/sse`, { headers: { accept: "text/event-stream" } });
     assert.equal(sse.headers.get("www-authenticate"), expected);
-    await expectRefusal(sse, 401);
+    await expectHttpError(sse, 401);
 
     const get = await fetch(`${base}/mcp`, { headers: { accept: "text/event-stream", "mcp-session-id": "whatever" } });
     assert.equal(get.headers.get("www-authenticate"), expected);
-    await expectRefusal(get, 401);
+    await expectHttpError(get, 401);
 
     const del = await fetch(`${base}/mcp`, { method: "DELETE", headers: { "mcp-session-id": "whatever" } });
     assert.equal(del.headers.get("www-authenticate"), expected);
-    await expectRefusal(del, 401);
+    await expectHttpError(del, 401);
   });
 
   it("an unknown token (authenticate returns undefined) is refused like no token at all", async () => {
     const res = await postInitialize(base, { authorization: "Bearer nobody" });
     assert.equal(res.headers.get("www-authenticate"), `Bearer resource_metadata="${metadataUrl}"`);
-    await expectRefusal(res, 401);
+    await expectHttpError(res, 401);
   });
 
   it("AuthError with error invalid_token → 401 with error and error_description in the challenge", async () => {
@@ -273,7 +261,7 @@ describe("authenticate", () => {
       error: "invalid_token",
       error_description: "expired",
     });
-    const message = await expectRefusal(res, 401);
+    const message = await expectHttpError(res, 401);
     assert.equal(message.error.message, "expired");
   });
 
@@ -283,7 +271,7 @@ describe("authenticate", () => {
     assert.equal(params.error, "insufficient_scope");
     assert.equal(params.scope, "files:write");
     assert.equal(params.resource_metadata, metadataUrl);
-    await expectRefusal(res, 403);
+    await expectHttpError(res, 403);
   });
 
   it("an AuthError message with quotes, backslashes and non-ASCII is escaped into a valid header", async () => {
@@ -293,7 +281,7 @@ describe("authenticate", () => {
     const params = challengeParams(header);
     assert.equal(params.error, "invalid_token");
     assert.match(params.error_description ?? "", /^bad "token" \\ caf/);
-    await expectRefusal(res, 401);
+    await expectHttpError(res, 401);
   });
 
   it("a refusal on an existing session's requests carries the challenge too (legacy POST /messages)", async () => {
@@ -301,7 +289,7 @@ describe("authenticate", () => {
     try {
       const res = await legacy.post({ jsonrpc: "2.0", id: 1, method: "ping" }, { authorization: "Bearer expired" });
       assert.equal(challengeParams(res.headers.get("www-authenticate")).error, "invalid_token");
-      await expectRefusal(res, 401);
+      await expectHttpError(res, 401);
     } finally {
       await legacy.close();
     }
@@ -310,21 +298,21 @@ describe("authenticate", () => {
   it("without resourceMetadata the challenge is Bearer plus the error params only", async () => {
     const none = await postInitialize(bareBase);
     assert.equal(none.headers.get("www-authenticate"), "Bearer");
-    await expectRefusal(none, 401);
+    await expectHttpError(none, 401);
 
     const expired = await postInitialize(bareBase, { authorization: "Bearer expired" });
     assert.deepEqual(challengeParams(expired.headers.get("www-authenticate")), {
       error: "invalid_token",
       error_description: "expired",
     });
-    await expectRefusal(expired, 401);
+    await expectHttpError(expired, 401);
 
     const scoped = await postInitialize(bareBase, { authorization: "Bearer read-only" });
     const params = challengeParams(scoped.headers.get("www-authenticate"));
     assert.equal(params.error, "insufficient_scope");
     assert.equal(params.scope, "files:write");
     assert.equal(params.resource_metadata, undefined);
-    await expectRefusal(scoped, 403);
+    await expectHttpError(scoped, 403);
 
     for (const path of ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"]) {
       const res = await fetch(bareBase + path);
@@ -400,10 +388,10 @@ describe("sessions are bound to their principal", () => {
     mallory.sessionId = alice.sessionId;
     mallory.protocolVersion = alice.protocolVersion;
 
-    await expectRefusal(await mallory.request("ping"), 404);
-    await expectRefusal(await mallory.call("whoami"), 404);
-    await expectRefusal(await mallory.get(), 404);
-    await expectRefusal(await mallory.delete(), 404);
+    await expectHttpError(await mallory.request("ping"), 404);
+    await expectHttpError(await mallory.call("whoami"), 404);
+    await expectHttpError(await mallory.get(), 404);
+    await expectHttpError(await mallory.delete(), 404);
 
     const res = await alice.call("whoami");
     assert.equal(res.status, 200);
@@ -430,7 +418,7 @@ describe("sessions are bound to their principal", () => {
     const alice = await BearerLegacyClient.open(base, "a");
     try {
       await alice.initialize();
-      await expectRefusal(await alice.post({ jsonrpc: "2.0", id: 99, method: "ping" }, { authorization: "Bearer b" }), 404);
+      await expectHttpError(await alice.post({ jsonrpc: "2.0", id: 99, method: "ping" }, { authorization: "Bearer b" }), 404);
       const { response } = await alice.request("tools/call", { name: "whoami", arguments: {} });
       assert.equal(response.result.content[0].text, JSON.stringify({ sub: "alice" }));
       assert.equal(alice.received.some((m) => m.id === 99), false, "the other principal's request was served");
@@ -447,11 +435,11 @@ describe("examples/auth.ts", { timeout: 60_000 }, () => {
       const refused = await postInitialize(app.url);
       const params = challengeParams(refused.headers.get("www-authenticate"));
       assert.match(params.resource_metadata ?? "", /\/\.well-known\/oauth-protected-resource\/mcp$/);
-      await expectRefusal(refused, 401);
+      await expectHttpError(refused, 401);
 
       const unknown = await postInitialize(app.url, { authorization: "Bearer token-mallory" });
       assert.equal(challengeParams(unknown.headers.get("www-authenticate")).error, "invalid_token");
-      await expectRefusal(unknown, 401);
+      await expectHttpError(unknown, 401);
 
       const document = await fetch(`${app.url}/.well-known/oauth-protected-resource/mcp`);
       assert.equal(document.status, 200);

@@ -15,7 +15,7 @@ import { createServer } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { EventReader, LegacyClient } from "./_client.ts";
 import type { Message } from "./_client.ts";
-import { StreamableClient, waitFor } from "./_streamable.ts";
+import { StreamableClient, waitFor, expectHttpError } from "./_streamable.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,22 +49,11 @@ function register(server: McpServer): McpServer {
   return server;
 }
 
-/** Asserts an HTTP error that carries a JSON-RPC error body with `"id": null`, and consumes it. */
-async function expectError(res: Response, status: number): Promise<Message> {
-  const body = await res.text();
-  assert.equal(res.status, status, body);
-  assert.equal(res.headers.get("content-type"), "application/json");
-  const message = JSON.parse(body) as Message;
-  assert.equal(message.jsonrpc, "2.0");
-  assert.equal(message.id, null);
-  assert.equal(typeof message.error.code, "number");
-  return message;
-}
 
 /** Asserts a 503 that tells the client when to come back. */
 async function expectFull(res: Response): Promise<void> {
   const retry = res.headers.get("retry-after");
-  await expectError(res, 503);
+  await expectHttpError(res, 503);
   assert.match(retry ?? "", /^\d+$/, `Retry-After is ${retry}`);
 }
 
@@ -167,8 +156,8 @@ describe("sessionIdleMs", () => {
     const client = await session(base);
     assert.equal(server.sessionCount, 1);
     await waitFor(() => server.sessionCount === 0, "the idle session to expire", 3000);
-    await expectError(await client.request("ping"), 404);
-    await expectError(await client.get(), 404);
+    await expectHttpError(await client.request("ping"), 404);
+    await expectHttpError(await client.get(), 404);
   });
 
   it("a session with an open GET stream is not expired while it stays open", async () => {
@@ -183,7 +172,7 @@ describe("sessionIdleMs", () => {
       await stream.body!.cancel();
     }
     await waitFor(() => server.sessionCount === 0, "the session to expire once its stream closed", 3000);
-    await expectError(await client.request("ping"), 404);
+    await expectHttpError(await client.request("ping"), 404);
   });
 
   it("a session with a tool call in flight is not expired mid-call", async () => {
@@ -380,14 +369,14 @@ describe("maxBodyBytes", () => {
 
   it("a Streamable HTTP body over the limit gets 413", async () => {
     const client = await session(base);
-    const message = await expectError(await client.post(big), 413);
+    const message = await expectHttpError(await client.post(big), 413);
     assert.equal(message.error.code, -32600);
   });
 
   it("an HTTP+SSE body over the limit gets 413", async () => {
     const client = await LegacyClient.connect(base);
     try {
-      const message = await expectError(await client.post(big), 413);
+      const message = await expectHttpError(await client.post(big), 413);
       assert.equal(message.error.code, -32600);
     } finally {
       await client.close();
