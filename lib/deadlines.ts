@@ -26,10 +26,9 @@ export class Deadlines {
     }
   }
 
-  /** Stops watching a call (it answered, or was aborted). */
+  /** Stops watching a call (it answered, or was aborted). The sweep stops itself once idle. */
   forget(running: Running): void {
     this.#watched.delete(running);
-    if (this.#watched.size === 0) this.stop();
   }
 
   /** Stops the sweep. */
@@ -39,6 +38,8 @@ export class Deadlines {
   }
 
   #sweep(): void {
+    // Stopping here rather than in forget() keeps one interval alive across back-to-back calls.
+    if (this.#watched.size === 0) return this.stop();
     const now = Date.now();
     for (const running of this.#watched) {
       if (running.deadline > now) continue;
