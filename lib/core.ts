@@ -32,6 +32,8 @@ export interface Core {
   readonly toolTimeoutMs: number;
   /** Aborts tool calls past `toolTimeoutMs`. */
   readonly deadlines: Deadlines;
+  /** Grows with every change to tools, resources or prompts. */
+  readonly listVersion: number;
   /** The server capabilities, reflecting what is registered now. */
   capabilities(): JsonObject;
   /** Receives a line per request served, when the server was given a `logger`. */

@@ -48,6 +48,7 @@ function initialize({ core, session, params }: Call): JsonObject {
     : {};
   session.clientInfo = params.clientInfo as Implementation | undefined;
   session.initialized = true;
+  session.listVersion = core.listVersion;
   const result: JsonObject = {
     protocolVersion: session.protocolVersion,
     capabilities: core.capabilities(),

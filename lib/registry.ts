@@ -42,6 +42,11 @@ export class Registry<T> {
     this.#what = what;
   }
 
+  /** Grows by one with every change: what a session saw when it initialized. */
+  get version(): number {
+    return this.#version;
+  }
+
   /** Number of enabled entries. */
   get size(): number {
     let n = 0;

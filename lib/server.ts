@@ -396,11 +396,21 @@ export class McpServer implements ModernHost {
     for (const session of this.#sessions) if (session.idleSince(before)) session.close();
   }
 
-  /** A registry changed: `list_changed` to every session, and to 2026-07-28 listeners. */
+  /** @internal Grows with every change to tools, resources or prompts. */
+  get listVersion(): number {
+    return this.tools.version + this.resources.version + this.templates.version + this.prompts.version;
+  }
+
+  /**
+   * A registry changed: `list_changed` to every session that initialized
+   * before the change (the announcement comes a turn later, coalesced), and
+   * to 2026-07-28 listeners.
+   */
   #changed(type: "tools" | "prompts" | "resources"): void {
     const method = `notifications/${type}/list_changed`;
+    const version = this.listVersion;
     for (const session of this.#sessions) {
-      if (session.initialized && !session.modern) session.send({ jsonrpc: "2.0", method });
+      if (session.initialized && !session.modern && session.listVersion < version) session.send({ jsonrpc: "2.0", method });
     }
     this.#emit({ type });
   }

@@ -76,6 +76,8 @@ export class Session {
   logLevel: LogLevel | undefined;
   /** Whether `initialize` has been answered. */
   initialized = false;
+  /** The server's list version when this session initialized: older changes are not announced to it. */
+  listVersion = 0;
   #subscriptions: Set<string> | undefined;
   /** The principal that opened the session, if authentication is on. */
   auth: unknown;

@@ -177,3 +177,26 @@ describe("the logger option", () => {
     assert.ok(lines.some((l) => l.startsWith('"nope" 3 error -32601 0ms')), lines.join("\n"));
   });
 });
+
+describe("list_changed announcements", () => {
+  it("a session that initializes after a change, before the change is announced, is not told of it", async () => {
+    const { PassThrough } = await import("node:stream");
+    const server = createServer({ name: "x", version: "1" });
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let out = "";
+    stdout.on("data", (chunk: Buffer) => (out += chunk));
+    server.tool("early", {}, () => "early"); // announced a turn later
+    const { closed } = server.serveStdio({ stdin, stdout });
+    stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {} } }) + "\n");
+    await new Promise((r) => setTimeout(r, 30));
+    assert.match(out, /"id":1,"result"/);
+    assert.doesNotMatch(out, /list_changed/);
+    server.tool("later", {}, () => "later"); // this one it must hear of
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(out.match(/notifications\/tools\/list_changed/g)?.length, 1);
+    stdin.end();
+    await closed;
+    await server.close();
+  });
+});
