@@ -45,7 +45,7 @@ server.tool("countdown", {
 });
 
 const { url } = await server.listen({ port: Number(process.env.PORT ?? 3000) });
-console.log(`emcee "hello" listening: ${url}/sse`);
+console.log(`emcee "hello" listening: ${url}/mcp (Streamable HTTP) and ${url}/sse (HTTP+SSE)`);
 console.log(`playground: ${url}/`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
