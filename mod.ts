@@ -29,6 +29,7 @@ export { MODERN_VERSIONS } from "./lib/modern.ts";
 export type { CacheHint } from "./lib/resources.ts";
 export type { Authenticate, AuthErrorOptions, ResourceMetadata } from "./lib/auth.ts";
 export type { CorsOptions } from "./lib/cors.ts";
+export type { PlaygroundOptions } from "./lib/playground.ts";
 export type { AskOptions, Context, ElicitRequest, ElicitResult, Root, SamplingRequest, SamplingResult } from "./lib/context.ts";
 export type { ToolDefinition, ToolFunction } from "./lib/tools.ts";
 export type { FromSchema, PromptArgs, ToolArgs, ToolHandler, ToolResult } from "./lib/infer.ts";
