@@ -97,8 +97,8 @@ export class StreamableHttpTransport {
       const value = parseJson(await readBody(req, this.host.maxBodyBytes));
       const batch = Array.isArray(value);
       if (batch && value.length === 0) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: an empty batch");
-      if (this.#era(req, res, accept, value, batch, principal)) return;
       const messages = batch ? value.map(classify) : [classify(value)];
+      if (this.#era(req, res, accept, value, messages, principal)) return;
       const init = messages.find((m) => m.kind === "request" && m.message.method === "initialize");
       if (init && batch) throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: initialize must not be batched");
       if (!batch && messages[0]!.kind === "invalid") {
@@ -124,16 +124,23 @@ export class StreamableHttpTransport {
    *
    * @returns true when the request was answered here
    */
-  #era(req: IncomingMessage, res: ServerResponse, accept: Accepts, value: unknown, batch: boolean, principal: unknown): boolean {
+  #era(
+    req: IncomingMessage,
+    res: ServerResponse,
+    accept: Accepts,
+    value: unknown,
+    messages: Classified[],
+    principal: unknown,
+  ): boolean {
     const eras = this.#options.eras ?? "all";
     const header = req.headers["mcp-protocol-version"];
-    if (batch) {
-      if (eras !== "legacy" && (value as unknown[]).some(claimsModern)) {
+    if (Array.isArray(value)) {
+      if (eras !== "legacy" && value.some(claimsModern)) {
         throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: 2026-07-28 requests cannot be batched");
       }
       return false;
     }
-    const message = classify(value);
+    const message = messages[0]!;
     const id = message.kind === "invalid" ? message.id : "id" in message.message ? message.message.id ?? null : null;
     const refuse = (status: number, error: JsonRpcError) => (sendJson(res, status, failure(id, error)), true);
     if (claimsModern(value)) {
@@ -158,12 +165,11 @@ export class StreamableHttpTransport {
       return true;
     }
     if (eras === "legacy") return false;
-    if (isModernHeader(header) && message.kind === "request" && message.message.method === "initialize") {
-      // [SDK] an initialize under a 2026-07-28 header: the header and the body disagree.
-      return refuse(400, new JsonRpcError(ErrorCode.HeaderMismatch, "Header mismatch: initialize belongs to the session era, not 2026-07-28"));
-    }
     if (isModernHeader(header)) {
-      return refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: a 2026-07-28 request needs its _meta envelope"));
+      // [SDK] an initialize under a 2026-07-28 header: the header and the body disagree.
+      return message.kind === "request" && message.message.method === "initialize"
+        ? refuse(400, new JsonRpcError(ErrorCode.HeaderMismatch, "Header mismatch: initialize belongs to the session era, not 2026-07-28"))
+        : refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: a 2026-07-28 request needs its _meta envelope"));
     }
     if (eras === "modern") {
       if (message.kind === "request" && message.message.method === "initialize") {
