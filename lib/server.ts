@@ -81,6 +81,7 @@ export class McpServer implements ModernHost {
   readonly trace: ((line: string) => void) | undefined;
   #http: HttpServer | undefined;
   #listeners = new Set<(event: ServerEvent) => void>();
+  #caps: { version: number; value: JsonObject } | undefined;
 
   /** @param options see {@linkcode ServerOptions} */
   constructor(options: ServerOptions) {
@@ -286,13 +287,17 @@ export class McpServer implements ModernHost {
     }
   }
 
-  /** The capabilities sent in `initialize`, reflecting what is registered. */
+  /** The capabilities sent in `initialize`, reflecting what is registered (shared: do not change it). */
   capabilities(): JsonObject {
+    // Every 2026-07-28 request asks (to gate its method): recompute only after the registries change.
+    const version = this.listVersion;
+    if (this.#caps?.version === version) return this.#caps.value;
     const caps: JsonObject = { logging: {} };
     if (canComplete(this)) caps.completions = {};
     if (this.prompts.size > 0) caps.prompts = { listChanged: true };
     if (this.resources.size > 0 || this.templates.size > 0) caps.resources = { subscribe: true, listChanged: true };
     if (this.tools.size > 0) caps.tools = { listChanged: true };
+    this.#caps = { version, value: caps };
     return caps;
   }
 
