@@ -24,10 +24,15 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts `examples/<name>` and resolves with the first http URL it prints. */
+/** Starts `examples/<name>` on the current runtime and resolves with the first http URL it prints. */
 export function startExample(name: string, env: Record<string, string> = {}): Promise<Running> {
   const file = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
   const [cmd, args] = runtimeCommand(file);
+  return startCommand(cmd, args, env, `examples/${name}`);
+}
+
+/** Runs a command with PORT=0 and resolves with the first http URL it prints. */
+export function startCommand(cmd: string, args: string[], env: Record<string, string> = {}, label = cmd): Promise<Running> {
   const child = spawn(cmd, args, {
     env: { ...process.env, PORT: "0", DENO_NO_UPDATE_CHECK: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -43,7 +48,7 @@ export function startExample(name: string, env: Record<string, string> = {}): Pr
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`examples/${name} printed no URL in time:\n${out}`));
+      reject(new Error(`${label} printed no URL in time:\n${out}`));
     }, 30_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -57,7 +62,7 @@ export function startExample(name: string, env: Record<string, string> = {}): Pr
     child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`examples/${name} exited with ${code}:\n${out}`));
+      reject(new Error(`${label} exited with ${code}:\n${out}`));
     });
   });
 }

@@ -3,12 +3,12 @@
  * example importing it runs on plain Node (no tsx, no TypeScript at all).
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import process from "node:process";
 import { LegacyClient } from "./_client.ts";
+import { startCommand } from "./_spawn.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const esbuild = `${root}node_modules/.bin/esbuild`;
@@ -32,28 +32,15 @@ describe("the single-file bundle", { timeout: 60_000 }, () => {
     ], { cwd: root, stdio: "pipe" });
     assert.ok(existsSync(`${root}dist/emcee.js`));
     // `node` here is the system's Node (20+), whatever runtime runs this test.
-    const child = spawn("node", [`${root}examples/bundled.mjs`], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    const app = await startCommand("node", [`${root}examples/bundled.mjs`], {}, "examples/bundled.mjs");
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let text = "";
-        child.stdout.on("data", (c: Buffer) => {
-          text += c;
-          const m = /http:\/\/[\d.]+:\d+/.exec(text);
-          if (m) resolve(m[0]);
-        });
-        child.stderr.on("data", (c: Buffer) => (text += c));
-        child.once("exit", (code) => reject(new Error(`exited ${code}: ${text}`)));
-      });
-      const client = await LegacyClient.connect(url);
+      const client = await LegacyClient.connect(app.url);
       await client.initialize();
       const { response } = await client.request("tools/call", { name: "add", arguments: { a: 2, b: 40 } });
       assert.deepEqual(response.result.content, [{ type: "text", text: "42" }]);
       await client.close();
     } finally {
-      await new Promise((resolve) => {
-        child.once("exit", resolve);
-        child.kill();
-      });
+      await app.stop();
     }
   });
 });

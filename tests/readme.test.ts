@@ -3,21 +3,19 @@
  * type-checked against the library, and the quick start is run and called.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { LegacyClient } from "./_client.ts";
-import { runtimeCommand } from "./_spawn.ts";
+import { runtimeCommand, startCommand } from "./_spawn.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = `${root}.readme-check/`;
 const blocks = [...readFileSync(`${root}README.md`, "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 /** Declarations the fragments lean on, as a reader would have them in their own file. */
-const PREAMBLE = `import process from "node:process";
-import { AuthError, audio, createServer, embeddedResource, image, resourceLink, text } from "../mod.ts";
+const PREAMBLE = `import { AuthError, audio, createServer, embeddedResource, image, resourceLink, text } from "../mod.ts";
 void process; void AuthError; void audio; void embeddedResource; void image; void resourceLink; void text;
 declare function lookUp(token: string): { sub: string } | undefined;
 `;
@@ -58,28 +56,15 @@ describe("README code blocks", { timeout: 60_000 }, () => {
     const file = `${dir}quickstart.ts`;
     writeFileSync(file, blocks[0]!.replaceAll('"./mod.ts"', '"../mod.ts"').replace("{ port: 3000 }", "{ port: 0 }"));
     const [cmd, args] = runtimeCommand(file);
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+    const app = await startCommand(cmd, args, {}, "the README quick start");
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout!.on("data", (c: Buffer) => {
-          out += c;
-          const m = /(http:\/\/[\d.]+:\d+)\/mcp/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.stderr!.on("data", (c: Buffer) => (out += c));
-        child.once("exit", (code) => reject(new Error(`the quick start exited with ${code}:\n${out}`)));
-      });
-      const client = await LegacyClient.connect(url);
+      const client = await LegacyClient.connect(app.url);
       await client.initialize();
       const { response } = await client.request("tools/call", { name: "add", arguments: { a: 2, b: 3 } });
       assert.deepEqual(response.result.content, [{ type: "text", text: "5" }]);
       await client.close();
     } finally {
-      await new Promise((resolve) => {
-        child.once("exit", resolve);
-        child.kill();
-      });
+      await app.stop();
     }
   });
 });
