@@ -10,6 +10,8 @@ import { authenticateRequest } from "./auth.ts";
 import type { ResourceMetadata } from "./auth.ts";
 import type { ModernHost } from "./modern.ts";
 import type { ServerOptions } from "./options.ts";
+import type { Cluster } from "./cluster/cluster.ts";
+import { isForwarded } from "./cluster/remote.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError, httpError } from "./errors.ts";
 import { MemoryEventStore } from "./event_store.ts";
@@ -34,6 +36,11 @@ export type EndpointOptions = Pick<
   | "eras"
   | "playground"
 >;
+
+/** Finds the session id a request names, where its endpoint takes one. */
+type SessionOf = (req: IncomingMessage, query: URLSearchParams) => string | null | undefined;
+const byQuery: SessionOf = (_req, query) => query.get("sessionId");
+const byHeader: SessionOf = (req) => req.headers["mcp-session-id"] as string | undefined;
 
 /**
  * A route handler of your own, served beside the MCP endpoints. A returned
@@ -72,7 +79,7 @@ export class Endpoints {
    * @param host the server
    * @param options layout, resumption, guard, CORS and authentication
    */
-  constructor(host: ModernHost, options: EndpointOptions) {
+  constructor(host: ModernHost, options: EndpointOptions, cluster?: Cluster) {
     this.#host = host;
     const base = normaliseBase(options.basePath ?? "");
     const guard = createGuard({ allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins });
@@ -91,7 +98,8 @@ export class Endpoints {
     });
 
     const methods = new Map<string, string[]>();
-    const mcp = (method: string, path: string, handler: McpHandler) => {
+    const held = (id: string) => legacy.has(id) || streamable.has(id);
+    const mcp = (method: string, path: string, handler: McpHandler, sessionOf?: SessionOf) => {
       const full = `${base}${path}`;
       methods.set(full, [...methods.get(full) ?? [], method]);
       this.#router.add(method, full, async (req, res, _params, query) => {
@@ -103,17 +111,26 @@ export class Endpoints {
           : undefined);
         if (refused) return sendError(res, refused);
         const principal = authenticate ? await authenticateRequest(authenticate, req, metadataPaths?.url(req)) : undefined;
+        if (cluster && sessionOf && !isForwarded(req)) {
+          // A session another instance holds: served there (the owner checks the principal again).
+          const id = sessionOf(req, query);
+          if (id && !held(id)) {
+            const local = await cluster.forward(id, req, res, full);
+            if (!local) return;
+            req = local;
+          }
+        }
         return handler(req, res, query, principal);
       });
     };
     if (!modernOnly) {
       mcp("GET", "/sse", (req, res, _q, principal) => legacy.open(req, res, principal));
-      mcp("POST", "/messages", (req, res, query, principal) => legacy.post(req, res, query, principal));
+      mcp("POST", "/messages", (req, res, query, principal) => legacy.post(req, res, query, principal), byQuery);
     }
-    mcp("POST", "/mcp", (req, res, _q, principal) => streamable.post(req, res, principal));
+    mcp("POST", "/mcp", (req, res, _q, principal) => streamable.post(req, res, principal), streamable.stateless ? undefined : byHeader);
     if (!streamable.stateless) {
-      mcp("GET", "/mcp", (req, res, _q, principal) => streamable.get(req, res, principal));
-      mcp("DELETE", "/mcp", (req, res, _q, principal) => streamable.delete(req, res, principal));
+      mcp("GET", "/mcp", (req, res, _q, principal) => streamable.get(req, res, principal), byHeader);
+      mcp("DELETE", "/mcp", (req, res, _q, principal) => streamable.delete(req, res, principal), byHeader);
     }
     if (cors) {
       for (const [path, allowed] of methods) {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Authenticate, ResourceMetadata } from "./auth.ts";
+import type { ClusterOptions } from "./cluster/cluster.ts";
 import type { CorsOptions } from "./cors.ts";
 import type { EventStore } from "./event_store.ts";
 import type { PlaygroundOptions } from "./playground.ts";
@@ -41,6 +42,19 @@ export interface ServerOptions extends Implementation {
    * resumption (and SSE polling) off.
    */
   eventStore?: EventStore | false;
+
+  /**
+   * Several instances behind one load balancer, sharing sessions through a
+   * bus: a request for a session another instance holds is forwarded to it,
+   * so no sticky sessions are needed. Default: none (one instance). Give
+   * the instances one `stateSecret` too.
+   *
+   * @example
+   * ```ts ignore
+   * createServer({ name: "demo", version: "1.0.0", cluster: { bus: new RedisBus({ client, subscriber }) } });
+   * ```
+   */
+  cluster?: ClusterOptions;
 
   /** `Host` names allowed to reach the MCP endpoints. Default: loopback names on a loopback address, else any. `[]` refuses all. */
   allowedHosts?: string[];

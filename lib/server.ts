@@ -9,6 +9,8 @@ import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
+import { Cluster } from "./cluster/cluster.ts";
+import type { ClusterEvent } from "./cluster/cluster.ts";
 import { canComplete } from "./completion.ts";
 import { logPasses } from "./context.ts";
 import type { ListCache, ModernHost, ServerEvent } from "./modern.ts";
@@ -82,6 +84,7 @@ export class McpServer implements ModernHost {
   #http: HttpServer | undefined;
   #listeners = new Set<(event: ServerEvent) => void>();
   #caps: { version: number; value: JsonObject } | undefined;
+  #cluster: Cluster | undefined;
 
   /** @param options see {@linkcode ServerOptions} */
   constructor(options: ServerOptions) {
@@ -116,7 +119,19 @@ export class McpServer implements ModernHost {
       ttlMs: whole("listCache.ttlMs", options.listCache?.ttlMs, 60_000),
       scope: options.listCache?.scope ?? (options.authenticate ? "private" : "public"),
     };
-    this.#endpoints = new Endpoints(this, options);
+    if (options.cluster) {
+      const server = this;
+      this.#cluster = new Cluster({
+        maxBodyBytes: this.maxBodyBytes,
+        maxQueuedBytes: this.streamOptions.maxQueuedBytes!,
+        trace: this.trace,
+        reportError: (error, where) => this.reportError(error, where),
+        sessionIds: () => [...server.#sessions].flatMap((s) => s.id ? [s.id] : []),
+        serve: (req, res) => server.#endpoints.handle(req, res),
+        apply: (event) => server.#apply(event),
+      }, options.cluster);
+    }
+    this.#endpoints = new Endpoints(this, options, this.#cluster);
 
     this.tools.onChange(() => this.#changed("tools"));
     this.resources.onChange(() => this.#changed("resources"));
@@ -209,9 +224,17 @@ export class McpServer implements ModernHost {
 
   /**
    * Tells every session subscribed to `uri` that it changed
-   * (`notifications/resources/updated`).
+   * (`notifications/resources/updated`), on every instance of a cluster.
    */
   resourceUpdated(uri: string): void {
+    this.#apply({ type: "resource", uri });
+    this.#cluster?.publish({ type: "resource", uri });
+  }
+
+  /** Applies a change here: this instance's, or one another instance of the cluster published. */
+  #apply(event: ClusterEvent): void {
+    if (event.type === "log") return this.#log(event.level, event.data, event.logger);
+    const { uri } = event;
     for (const session of this.#sessions) {
       if (session.subscribed(uri)) {
         session.send({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } });
@@ -249,6 +272,11 @@ export class McpServer implements ModernHost {
    */
   readonly handler = (req: IncomingMessage, res: ServerResponse): void => this.#endpoints.handle(req, res);
 
+  /** This instance's id in its cluster (undefined without the `cluster` option); forwarding log lines name it. */
+  get instanceId(): string | undefined {
+    return this.#cluster?.id;
+  }
+
   /** Number of open sessions, on every transport (a stateless request counts while it runs). */
   get sessionCount(): number {
     return this.#sessions.size;
@@ -259,9 +287,12 @@ export class McpServer implements ModernHost {
     this.#sessions.add(session);
     const trace = session.id ? this.trace : undefined;
     trace?.(`session ${session.id} opened`);
+    const cluster = session.id ? this.#cluster : undefined;
+    cluster?.claim(session.id);
     session.onClose(() => {
       this.#sessions.delete(session);
       trace?.(`session ${session.id} closed`);
+      cluster?.release(session.id);
     });
     if (this.#idleMs > 0 && !this.#sweeper) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleMs / 2, 60_000));
@@ -303,9 +334,14 @@ export class McpServer implements ModernHost {
 
   /**
    * Sends `notifications/message` to every session whose `logging/setLevel`
-   * lets `level` through.
+   * lets `level` through, on every instance of a cluster.
    */
   log(level: LogLevel, data: unknown, logger?: string): void {
+    this.#log(level, data, logger);
+    this.#cluster?.publish(logger === undefined ? { type: "log", level, data } : { type: "log", level, data, logger });
+  }
+
+  #log(level: LogLevel, data: unknown, logger?: string): void {
     const params: JsonObject = { level, data };
     if (logger !== undefined) params.logger = logger;
     for (const session of this.#sessions) {
@@ -387,6 +423,7 @@ export class McpServer implements ModernHost {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
     this.deadlines.stop();
+    await this.#cluster?.stop();
     if (http) {
       // Streams were ended above; what is still busy a moment later is cut.
       const cut = setTimeout(() => http.closeAllConnections?.(), 50);

@@ -43,6 +43,11 @@ export class LegacySseTransport {
     this.#endpoint = `${basePath}/messages?sessionId=`;
   }
 
+  /** Whether this instance holds session `id`. */
+  has(id: string): boolean {
+    return this.#sessions.has(id);
+  }
+
   /** Number of open streams. */
   get size(): number {
     return this.#sessions.size;

@@ -79,6 +79,11 @@ export class StreamableHttpTransport {
     return this.#options.stateless === true;
   }
 
+  /** Whether this instance holds session `id`. */
+  has(id: string): boolean {
+    return this.#sessions.has(id);
+  }
+
   /** Number of open sessions. */
   get size(): number {
     return this.#sessions.size;

@@ -1,0 +1,371 @@
+/**
+ * Two servers joined by a MemoryBus, over real sockets: a session opened on
+ * one is served through the other, on both session transports. The same
+ * routing over Redis, with real processes and the official SDK, is
+ * tests/cluster_redis.test.ts.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createServer, MemoryBus } from "../mod.ts";
+import type { McpServer, SessionBus } from "../mod.ts";
+import { EventReader, LegacyClient } from "./_client.ts";
+import type { Message } from "./_client.ts";
+import { nextMessage, readSse, StreamableClient } from "./_streamable.ts";
+
+interface Instance {
+  server: McpServer;
+  url: string;
+  lines: string[];
+}
+
+const released: (() => void)[] = [];
+
+async function start(bus: SessionBus, name: string, extra: Record<string, unknown> = {}): Promise<Instance> {
+  const lines: string[] = [];
+  const server = createServer({
+    name,
+    version: "1.0.0",
+    cluster: { bus, timeoutMs: 200, sessionTtlMs: 3000 },
+    logger: (line) => lines.push(line),
+    onError: () => {},
+    ...extra,
+  });
+  server.tool("whoami", {}, () => name);
+  server.tool("count", {
+    inputSchema: { type: "object", properties: { to: { type: "integer" } }, required: ["to"] },
+  }, async ({ to }, ctx) => {
+    for (let i = 1; i <= to; i++) await ctx.progress(i, to);
+    return `${name} counted to ${to}`;
+  });
+  server.tool("ask", {}, async (_args, ctx) => {
+    const answer = await ctx.elicit({ message: "Name?", requestedSchema: { type: "object", properties: { name: { type: "string" } } } });
+    return `${name} heard ${JSON.stringify(answer.content)}`;
+  });
+  server.tool("hold", {}, (_args, ctx) =>
+    new Promise<string>((resolve) => {
+      released.push(() => resolve("released"));
+      ctx.signal.addEventListener("abort", () => resolve("aborted"));
+    }));
+  server.resource("note://1", {}, () => "one");
+  const { url } = await server.listen({ port: 0 });
+  return { server, url, lines };
+}
+
+/** The two instances' forwarding lines. */
+const forwards = (i: Instance) => i.lines.filter((l) => l.startsWith("forward "));
+
+describe("cluster over a MemoryBus", () => {
+  const bus = new MemoryBus();
+  let a: Instance;
+  let b: Instance;
+
+  before(async () => {
+    a = await start(bus, "a");
+    b = await start(bus, "b");
+  });
+  after(async () => {
+    for (const release of released) release();
+    await Promise.all([a.server.close(), b.server.close()]);
+  });
+
+  it("serves a Streamable HTTP session opened on A through B: JSON replies, notifications, DELETE", async () => {
+    const onA = new StreamableClient(a.url);
+    await onA.initialize();
+    const onB = new StreamableClient(b.url);
+    onB.sessionId = onA.sessionId;
+    onB.protocolVersion = onA.protocolVersion;
+
+    const before = forwards(b).length;
+    const res = await onB.call("whoami");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    assert.equal((await res.json() as Message).result.content[0].text, "a", "the call ran on the session's owner");
+    assert.equal(forwards(b).length, before + 1);
+    assert.match(forwards(b).at(-1)!, new RegExp(`^forward POST /mcp session=${onA.sessionId} to=${a.server.instanceId}$`));
+    assert.ok(a.lines.some((l) => l === `serve POST /mcp from=${b.server.instanceId}`));
+
+    const note = await onB.post({ jsonrpc: "2.0", method: "notifications/roots/list_changed" });
+    assert.equal(note.status, 202);
+
+    const deleted = await onB.delete();
+    assert.equal(deleted.status, 200);
+    const gone = await onA.call("whoami");
+    assert.equal(gone.status, 404, "DELETE through B ended the session on A");
+    await gone.body?.cancel();
+    const goneB = await onB.call("whoami");
+    assert.equal(goneB.status, 404, "and B no longer finds it either");
+    await goneB.body?.cancel();
+  });
+
+  it("streams a reply across instances: progress, then the result, byte for byte as on the owner", async () => {
+    const onA = new StreamableClient(a.url);
+    await onA.initialize("2025-06-18");
+    const onB = new StreamableClient(b.url);
+    onB.sessionId = onA.sessionId;
+    onB.protocolVersion = onA.protocolVersion;
+    const viaB = await readSse(await onB.call("count", { to: 3 }, { progressToken: "p" }));
+    const direct = await readSse(await onA.call("count", { to: 3 }, { progressToken: "p" }));
+    assert.equal(viaB.events.length, 4);
+    assert.deepEqual(viaB.events.slice(0, 3).map((e) => JSON.parse(e.data).params.progress), [1, 2, 3]);
+    assert.equal(JSON.parse(viaB.events[3]!.data).result.content[0].text, "a counted to 3");
+    // Same stream on both paths, but for the request id and the stream's event ids.
+    const normal = (raw: string) => raw.replace(/"id":\d+/g, '"id":N').replace(/^id: .*$/gm, "id: X");
+    assert.equal(normal(viaB.raw), normal(direct.raw));
+  });
+
+  it("answers an elicitation through the other instance, and keeps the GET stream on either", async () => {
+    const onA = new StreamableClient(a.url);
+    await onA.post({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: { elicitation: {} }, clientInfo: { name: "t", version: "0" } },
+    }).then(async (res) => {
+      onA.sessionId = res.headers.get("mcp-session-id")!;
+      onA.protocolVersion = "2025-11-25";
+      await res.body?.cancel();
+    });
+    const onB = new StreamableClient(b.url);
+    onB.sessionId = onA.sessionId;
+    onB.protocolVersion = onA.protocolVersion;
+    await (await onB.post({ jsonrpc: "2.0", method: "notifications/initialized" })).body?.cancel();
+
+    // The call goes through B; the question arrives on its stream; the answer goes through A.
+    const reply = await onB.call("ask");
+    const reader = new EventReader(reply.body!);
+    const question = await nextMessage(reader);
+    assert.equal(question.method, "elicitation/create");
+    const answered = await onA.post({ jsonrpc: "2.0", id: question.id, result: { action: "accept", content: { name: "Ada" } } });
+    assert.equal(answered.status, 202);
+    const result = await nextMessage(reader);
+    assert.equal(result.result.content[0].text, 'a heard {"name":"Ada"}');
+    await reader.cancel();
+
+    // The standalone stream opened through B gets what the owner sends the session.
+    const stream = new EventReader((await onB.get()).body!);
+    const subscribed = await onA.request("resources/subscribe", { uri: "note://1" });
+    assert.equal(subscribed.status, 200);
+    await subscribed.body?.cancel();
+    b.server.resourceUpdated("note://1"); // on the instance that does not hold the session
+    const update = await nextMessage(stream);
+    assert.deepEqual(update, { jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri: "note://1" } });
+    b.server.log("warning", "from b");
+    assert.deepEqual((await nextMessage(stream)).params, { level: "warning", data: "from b" });
+    await stream.cancel();
+  });
+
+  it("serves an HTTP+SSE session's POSTs through the instance without its stream: 202 there, the reply on the stream", async () => {
+    const client = await LegacyClient.connect(a.url);
+    const viaB = new LegacyClient(b.url, client.events, client.endpoint);
+    const before = forwards(b).length;
+    const init = await viaB.initialize();
+    assert.equal(init.result.serverInfo.name, "a");
+    const { response, before: progress } = await viaB.request("tools/call", {
+      name: "count",
+      arguments: { to: 2 },
+      _meta: { progressToken: 7 },
+    });
+    assert.equal(response.result.content[0].text, "a counted to 2");
+    assert.equal(progress.length, 2);
+    assert.equal(forwards(b).length, before + 3, "initialize, initialized, the call: every POST crossed");
+    // Bad input is answered by the owner, as if it had arrived there.
+    const bad = await viaB.post("{nope");
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json() as Message).error.code, -32700);
+    await client.close();
+  });
+
+  it("lets the owner know when the client of a forwarded stream goes away", async () => {
+    // Observed through idle expiry: a session with a stream open never expires, so it expires only if A heard.
+    const bus2 = new MemoryBus();
+    const x = await start(bus2, "x", { sessionIdleMs: 100 });
+    const y = await start(bus2, "y");
+    try {
+      const onX = new StreamableClient(x.url);
+      await onX.initialize();
+      const onY = new StreamableClient(y.url);
+      onY.sessionId = onX.sessionId;
+      onY.protocolVersion = onX.protocolVersion;
+      const controller = new AbortController();
+      const res = await fetch(onY.url, {
+        signal: controller.signal,
+        headers: { accept: "text/event-stream", "mcp-session-id": onX.sessionId!, "mcp-protocol-version": "2025-11-25" },
+      });
+      assert.equal(res.status, 200);
+      await new Promise((r) => setTimeout(r, 300));
+      const held = await onX.call("whoami");
+      assert.equal(held.status, 200, "an open stream keeps the session");
+      await held.body?.cancel();
+      controller.abort();
+      let status = 200;
+      for (let i = 0; i < 40 && status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const probe = await onX.request("ping");
+        status = probe.status;
+        await probe.body?.cancel();
+        if (status === 200) await new Promise((r) => setTimeout(r, 150)); // the probe itself counts as activity
+      }
+      assert.equal(status, 404, "the stream closed on the owner, and the idle session expired");
+    } finally {
+      await Promise.all([x.server.close(), y.server.close()]);
+    }
+  });
+
+  it("refuses another principal's session id across instances with the same 404", async () => {
+    const bus2 = new MemoryBus();
+    const authenticate = (req: { headers: Record<string, unknown> }) => String(req.headers.authorization ?? "anon");
+    const x = await start(bus2, "x", { authenticate });
+    const y = await start(bus2, "y", { authenticate });
+    try {
+      const onX = new StreamableClient(x.url);
+      await onX.initialize();
+      const thief = new StreamableClient(y.url);
+      thief.sessionId = onX.sessionId;
+      thief.protocolVersion = onX.protocolVersion;
+      const res = await thief.call("whoami", {}, undefined, { authorization: "Bearer someone-else" });
+      assert.equal(res.status, 404);
+      assert.equal((await res.json() as Message).error.message, "Session not found: it has ended or never existed");
+    } finally {
+      await Promise.all([x.server.close(), y.server.close()]);
+    }
+  });
+});
+
+describe("cluster failures", () => {
+  it("gives 404 for sessions of an instance that has gone, and a stale-id initialize a new session", async () => {
+    const bus = new MemoryBus();
+    const a = await start(bus, "a");
+    const b = await start(bus, "b");
+    try {
+      const onA = new StreamableClient(a.url);
+      await onA.initialize();
+      const legacy = await LegacyClient.connect(a.url);
+      // Gone without a word: A leaves the bus (as a killed process's subscription does) but its claims stay.
+      await bus.leave(a.server.instanceId!);
+      const onB = new StreamableClient(b.url);
+      onB.sessionId = onA.sessionId;
+      onB.protocolVersion = onA.protocolVersion;
+      const res = await onB.call("whoami");
+      assert.equal(res.status, 404);
+      await res.body?.cancel();
+      const post = await new LegacyClient(b.url, legacy.events, legacy.endpoint).post({ jsonrpc: "2.0", id: 1, method: "ping" });
+      assert.equal(post.status, 404);
+      await post.body?.cancel();
+      // The client initializes again, carrying its stale id: a new session on B.
+      const again = await onB.post({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "0" } },
+      });
+      assert.equal(again.status, 200);
+      assert.notEqual(again.headers.get("mcp-session-id"), onA.sessionId);
+      assert.equal((await again.json() as Message).result.serverInfo.name, "b");
+      await legacy.close();
+    } finally {
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+
+  it("answers the requests in flight when their owner dies mid-call: a JSON reply gets 404, a stream an error", async () => {
+    const bus = new MemoryBus();
+    const a = await start(bus, "a");
+    const b = await start(bus, "b");
+    try {
+      const onA = new StreamableClient(a.url);
+      await onA.initialize();
+      const onB = new StreamableClient(b.url);
+      onB.sessionId = onA.sessionId;
+      onB.protocolVersion = onA.protocolVersion;
+      const json = onB.post({ jsonrpc: "2.0", id: 41, method: "tools/call", params: { name: "hold", arguments: {} } }, {
+        accept: "application/json",
+      });
+      const streamed = await onB.post({ jsonrpc: "2.0", id: 42, method: "tools/call", params: { name: "count", arguments: { to: 1 } } });
+      await readSse(streamed);
+      const sse = await onB.post(
+        { jsonrpc: "2.0", id: 43, method: "tools/call", params: { name: "hold", arguments: {} } },
+        { accept: "text/event-stream" },
+      );
+      assert.equal(sse.headers.get("content-type"), "text/event-stream");
+      await bus.leave(a.server.instanceId!);
+      const started = Date.now();
+      const refused = await json;
+      assert.equal(refused.status, 404);
+      assert.equal((await refused.json() as Message).error.message, "Session not found: the instance that held it has gone");
+      const { events } = await readSse(sse);
+      const last = JSON.parse(events.at(-1)!.data) as Message;
+      assert.deepEqual(last, { jsonrpc: "2.0", id: 43, error: { code: -32603, message: "Internal error: the instance serving this session has gone" } });
+      assert.ok(Date.now() - started < 2000, "within a few watchdog periods");
+    } finally {
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+
+  it("answers 503 when the bus cannot be reached, keeps local sessions working, and recovers", async () => {
+    const inner = new MemoryBus();
+    let broken = false;
+    const flaky: SessionBus = {
+      join: (i, l) => inner.join(i, l),
+      leave: (i) => inner.leave(i),
+      claim: (i, s, t) => broken ? Promise.reject(new Error("down")) : inner.claim(i, s, t),
+      owner: (s) => broken ? new Promise(() => {}) : inner.owner(s), // hangs, as a client with an offline queue does
+      release: (s) => broken ? Promise.reject(new Error("down")) : inner.release(s),
+      send: (i, m) => broken ? Promise.reject(new Error("down")) : inner.send(i, m),
+      broadcast: (m) => broken ? Promise.reject(new Error("down")) : inner.broadcast(m),
+    };
+    const errors: unknown[] = [];
+    const a = await start(flaky, "a", { onError: (e: unknown) => errors.push(e) });
+    const b = await start(flaky, "b", { onError: (e: unknown) => errors.push(e) });
+    try {
+      const onA = new StreamableClient(a.url);
+      await onA.initialize();
+      broken = true;
+      const onB = new StreamableClient(b.url);
+      onB.sessionId = onA.sessionId;
+      onB.protocolVersion = onA.protocolVersion;
+      const refused = await onB.call("whoami");
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get("retry-after"), "1");
+      assert.match((await refused.json() as Message).error.message, /session bus cannot be reached/);
+      const local = await onA.call("whoami");
+      assert.equal(local.status, 200, "a session on the instance it reached keeps working");
+      await local.body?.cancel();
+      const fresh = new StreamableClient(b.url);
+      await fresh.initialize(); // new sessions open too, and are claimed when the bus returns
+      assert.equal(errors.length, 1, "one report per outage, per instance that saw it");
+      assert.ok(b.lines.includes("cluster bus unavailable"));
+
+      broken = false;
+      const back = await onB.call("whoami");
+      assert.equal(back.status, 200);
+      await back.body?.cancel();
+      // Within a heartbeat (a third of sessionTtlMs), B's fresh session is known to the bus again.
+      const onA2 = new StreamableClient(a.url);
+      onA2.sessionId = fresh.sessionId;
+      onA2.protocolVersion = fresh.protocolVersion;
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const res = await onA2.call("whoami");
+        status = res.status;
+        await res.body?.cancel();
+      }
+      assert.equal(status, 200);
+      assert.ok(b.lines.includes("cluster bus available again"));
+    } finally {
+      broken = false;
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+
+  it("refuses a bus that is not one", () => {
+    assert.throws(
+      () => createServer({ name: "x", version: "1", cluster: { bus: {} as SessionBus } }),
+      /cluster\.bus must be a SessionBus/,
+    );
+    assert.throws(
+      () => createServer({ name: "x", version: "1", cluster: { bus: new MemoryBus(), sessionTtlMs: 1 } }),
+      /cluster\.sessionTtlMs must be an integer >= 3/,
+    );
+  });
+});
