@@ -1,0 +1,288 @@
+/**
+ * A cluster over a real Redis (Debian's redis-server, started here on a free
+ * loopback port): two processes of examples/cluster.ts behind
+ * examples/round_robin.ts, which sends consecutive requests to alternating
+ * instances, reached by the official SDK client on both session transports;
+ * then an instance killed mid-call, and Redis itself going away and coming
+ * back under two in-process servers.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { createServer as createNetServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { createClient } from "redis";
+import { createServer, RedisBus } from "../mod.ts";
+import type { McpServer } from "../mod.ts";
+import { runtimeCommand, startCommand, startExample } from "./_spawn.ts";
+import type { Running } from "./_spawn.ts";
+import { StreamableClient } from "./_streamable.ts";
+import type { Message } from "./_client.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once("error", reject);
+  });
+}
+
+/** A throwaway redis-server on `port`, without persistence. */
+function startRedis(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.once("error", (error) =>
+      reject(new Error(`Cannot start redis-server (${error.message}): install Debian's redis-server package, as .ci/run does`)));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("Ready to accept connections")) resolve(child);
+    });
+    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}:\n${out}`)));
+  });
+}
+
+function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill(signal);
+  });
+}
+
+async function connectRedis(url: string) {
+  const client = createClient({ url, disableOfflineQueue: true });
+  const subscriber = client.duplicate();
+  for (const c of [client, subscriber]) c.on("error", () => {});
+  await Promise.all([client.connect(), subscriber.connect()]);
+  return { client, subscriber, quit: () => Promise.all([client.quit(), subscriber.quit()]).catch(() => {}) };
+}
+
+/** Lines an instance printed that start with `prefix` (after its `[emcee PORT]` tag). */
+const linesOf = (instance: Running, prefix: string) =>
+  instance.output().split("\n").filter((l) => l.replace(/^\[emcee \d+\] /, "").startsWith(prefix));
+
+describe("cluster over Redis: two processes behind a round-robin proxy", () => {
+  let redis: ChildProcess;
+  let redisUrl: string;
+  const instances: Running[] = [];
+  let proxy: Running;
+
+  before(async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    redisUrl = `redis://127.0.0.1:${port}`;
+    for (let i = 0; i < 2; i++) {
+      instances.push(await startExample("cluster.ts", { REDIS_URL: redisUrl, DEBUG: "emcee", SESSION_TTL_MS: "1500" }));
+    }
+    const [cmd, args] = runtimeCommand(fileURLToPath(new URL("../examples/round_robin.ts", import.meta.url)));
+    proxy = await startCommand(cmd, [...args, ...instances.map((i) => new URL(i.url).port)], {}, "round_robin.ts");
+  });
+  after(async () => {
+    await Promise.all([...instances.map((i) => i.stop()), proxy?.stop()]);
+    if (redis) await stopProcess(redis);
+  });
+
+  /** The instance that is not `port`'s. */
+  const other = (port: string) => instances.find((i) => new URL(i.url).port !== port)!;
+  const byPort = (port: string) => instances.find((i) => new URL(i.url).port === port)!;
+
+  async function exercise(client: Client, label: string): Promise<string> {
+    const names = (await client.listTools()).tools.map((t) => t.name).sort();
+    assert.deepEqual(names, ["countdown", "greet", "toggle", "whoami"], label);
+    const owners = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const who = await client.callTool({ name: "whoami" });
+      owners.add((who.content as { text: string }[])[0]!.text);
+    }
+    assert.equal(owners.size, 1, `${label}: every call ran on the session's owner, wherever it landed`);
+    const owner = /port (\d+)/.exec([...owners][0]!)![1]!;
+
+    const progress: number[] = [];
+    const done = await client.callTool({ name: "countdown", arguments: { n: 3 } }, undefined, {
+      onprogress: (p) => progress.push(p.progress),
+    });
+    assert.deepEqual(progress, [1, 2, 3], `${label}: progress crossed`);
+    assert.equal((done.content as { text: string }[])[0]!.text, `Liftoff from port ${owner}`);
+
+    const greeting = await client.callTool({ name: "greet" });
+    assert.equal((greeting.content as { text: string }[])[0]!.text, "Hello, Ada!", `${label}: elicitation answered across`);
+    return owner;
+  }
+
+  function sdkClient(): { client: Client; listChanged: Promise<unknown> } {
+    const client = new Client({ name: "cluster-test", version: "0" }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, () => ({ action: "accept", content: { name: "Ada" } }));
+    const listChanged = new Promise((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, resolve));
+    return { client, listChanged };
+  }
+
+  it("serves the SDK's Streamable HTTP client, whose POSTs land on both instances", async () => {
+    const { client, listChanged } = sdkClient();
+    const transport = new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`));
+    await client.connect(transport);
+    const owner = await exercise(client, "Streamable HTTP");
+    await client.callTool({ name: "toggle" });
+    await listChanged;
+    assert.ok((await client.listTools()).tools.some((t) => t.name === "bonus"), "the owner's registry changed");
+    const session = transport.sessionId!;
+    const forwarded = linesOf(other(owner), `forward POST /mcp session=${session}`);
+    assert.ok(forwarded.length >= 4, `POSTs landed on the instance without the session: ${forwarded.length}`);
+    assert.ok(linesOf(byPort(owner), "serve POST /mcp from=").length >= forwarded.length);
+    await client.close();
+  });
+
+  it("serves the SDK's HTTP+SSE client, whose POSTs land on the instance without its stream", async () => {
+    const { client, listChanged } = sdkClient();
+    const before = instances.map((i) => linesOf(i, "forward POST /messages").length);
+    await client.connect(new SSEClientTransport(new URL(`${proxy.url}/sse`)));
+    const owner = await exercise(client, "HTTP+SSE");
+    await client.callTool({ name: "toggle" });
+    await listChanged;
+    const index = instances.indexOf(other(owner));
+    const forwarded = linesOf(other(owner), "forward POST /messages").length - before[index]!;
+    assert.ok(forwarded >= 4, `POSTs reached the stream's owner through the other instance: ${forwarded}`);
+    await client.close();
+  });
+
+  it("kills an instance mid-call: its clients get an answer or 404 at once, re-initialize on the other, and Redis forgets its sessions", async () => {
+    // Open sessions until one lands on each instance.
+    const clients: { client: Client; transport: StreamableHTTPClientTransport; owner: string }[] = [];
+    for (let i = 0; i < 6 && new Set(clients.map((c) => c.owner)).size < 2; i++) {
+      const client = new Client({ name: "kill-test", version: "0" });
+      const transport = new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`));
+      await client.connect(transport);
+      const who = await client.callTool({ name: "whoami" });
+      clients.push({ client, transport, owner: /port (\d+)/.exec((who.content as { text: string }[])[0]!.text)![1]! });
+    }
+    const victim = clients[0]!;
+    const survivor = other(victim.owner);
+    const redisClient = await connectRedis(redisUrl);
+    try {
+      assert.equal(await redisClient.client.get(`emcee:session:${victim.transport.sessionId}`), byPort(victim.owner).output().match(/instance ([\w-]+) listening/)![1]);
+      const inFlight = victim.client.callTool({ name: "countdown", arguments: { n: 40 } }).then(
+        () => "answered",
+        (error: Error) => `failed: ${error.message}`,
+      );
+      await sleep(300);
+      const killedAt = Date.now();
+      await stopProcess(byPort(victim.owner).child, "SIGKILL");
+      const outcome = await inFlight;
+      assert.match(outcome, /^failed/, "the call in flight fails instead of hanging");
+      assert.ok(Date.now() - killedAt < 5000, `the call failed within ${Date.now() - killedAt} ms`);
+
+      // The next request of that session: 404 (through either door), so the client starts over.
+      const raw = new StreamableClient(proxy.url);
+      raw.sessionId = victim.transport.sessionId;
+      raw.protocolVersion = "2025-11-25";
+      for (let i = 0; i < 2; i++) {
+        const res = await raw.request("ping");
+        assert.equal(res.status, 404);
+        assert.equal((await res.json() as Message).error.code, -32600);
+      }
+      const again = new Client({ name: "kill-test", version: "0" });
+      await again.connect(new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`)));
+      const who = await again.callTool({ name: "whoami" });
+      assert.equal((who.content as { text: string }[])[0]!.text, `instance on port ${new URL(survivor.url).port}`);
+      await again.close();
+
+      // Sessions of the dead instance that nobody touched expire with their TTL (1.5 s here).
+      const untouched = clients.filter((c) => c.owner === victim.owner && c !== victim).map((c) => c.transport.sessionId!);
+      for (const id of untouched) {
+        let gone = false;
+        for (let i = 0; i < 40 && !gone; i++) {
+          gone = (await redisClient.client.exists(`emcee:session:${id}`)) === 0;
+          if (!gone) await sleep(100);
+        }
+        assert.ok(gone, `session ${id} was forgotten`);
+      }
+      assert.ok(Date.now() - killedAt < 1500 + 5000);
+    } finally {
+      await redisClient.quit();
+      for (const { client } of clients) await client.close().catch(() => {});
+    }
+  });
+});
+
+describe("cluster over Redis: Redis goes away and comes back", () => {
+  let redis: ChildProcess;
+  let port: number;
+  const servers: McpServer[] = [];
+  const connections: { quit(): Promise<unknown> }[] = [];
+
+  before(async () => {
+    port = await freePort();
+    redis = await startRedis(port);
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(connections.map((c) => c.quit()));
+    await stopProcess(redis);
+  });
+
+  async function instance(name: string, lines: string[]): Promise<{ server: McpServer; url: string }> {
+    const redisConnection = await connectRedis(`redis://127.0.0.1:${port}`);
+    connections.push(redisConnection);
+    const server = createServer({
+      name,
+      version: "1.0.0",
+      cluster: { bus: new RedisBus(redisConnection), sessionTtlMs: 600, timeoutMs: 300 },
+      logger: (line) => lines.push(line),
+      onError: () => {},
+    });
+    server.tool("whoami", {}, () => name);
+    servers.push(server);
+    return { server, url: (await server.listen({ port: 0 })).url };
+  }
+
+  it("answers 503 for cross-instance requests while Redis is down, serves local ones, and recovers by itself", async () => {
+    const linesA: string[] = [];
+    const linesB: string[] = [];
+    const a = await instance("a", linesA);
+    const b = await instance("b", linesB);
+    const onA = new StreamableClient(a.url);
+    await onA.initialize();
+    const viaB = () => {
+      const c = new StreamableClient(b.url);
+      c.sessionId = onA.sessionId;
+      c.protocolVersion = onA.protocolVersion;
+      return c.call("whoami");
+    };
+    const first = await viaB();
+    assert.equal(first.status, 200);
+    assert.equal((await first.json() as Message).result.content[0].text, "a");
+
+    await stopProcess(redis);
+    const refused = await viaB();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "1");
+    await refused.body?.cancel();
+    const local = await onA.call("whoami");
+    assert.equal(local.status, 200, "the session is served where it lives");
+    await local.body?.cancel();
+    assert.ok(linesB.includes("cluster bus unavailable"));
+
+    // A new, empty Redis on the same port: the clients reconnect, and the heartbeat claims the sessions again.
+    redis = await startRedis(port);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await sleep(100);
+      const res = await viaB();
+      status = res.status;
+      await res.body?.cancel();
+    }
+    assert.equal(status, 200, "routing works again without a restart");
+    assert.ok(linesA.includes("cluster bus available again"));
+  });
+});
