@@ -40,7 +40,7 @@ export interface RedisBusOptions {
  *
  * @example
  * ```ts ignore
- * import { createClient } from "redis";
+ * // node-redis: createClient from the "redis" package
  * const client = await createClient({ url: "redis://127.0.0.1:6379", disableOfflineQueue: true }).connect();
  * const subscriber = await client.duplicate().connect();
  * const server = createServer({ name: "demo", version: "1.0.0", cluster: { bus: new RedisBus({ client, subscriber }) } });
