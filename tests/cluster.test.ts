@@ -358,6 +358,125 @@ describe("cluster failures", () => {
     }
   });
 
+  it("answers 503 when the owner is known but the bus fails to carry the request", async () => {
+    const inner = new MemoryBus();
+    let failSend = false;
+    const bus: SessionBus = {
+      join: (i, l) => inner.join(i, l),
+      leave: (i) => inner.leave(i),
+      claim: (i, s, t) => inner.claim(i, s, t),
+      owner: (s) => inner.owner(s),
+      release: (s) => inner.release(s),
+      send: (i, m) => failSend ? Promise.reject(new Error("send failed")) : inner.send(i, m),
+      broadcast: (m) => inner.broadcast(m),
+    };
+    const a = await start(bus, "a");
+    const b = await start(bus, "b");
+    try {
+      const onA = new StreamableClient(a.url);
+      await onA.initialize();
+      failSend = true;
+      const onB = new StreamableClient(b.url);
+      onB.sessionId = onA.sessionId;
+      onB.protocolVersion = onA.protocolVersion;
+      const res = await onB.call("whoami");
+      assert.equal(res.status, 503);
+      await res.body?.cancel();
+    } finally {
+      failSend = false;
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+
+  it("joins the bus late when it was down at start, and reports garbage on the bus without stopping", async () => {
+    const inner = new MemoryBus();
+    let joins = 0;
+    const bus: SessionBus = {
+      join: (i, l) => ++joins <= 2 ? Promise.reject(new Error("not yet")) : inner.join(i, l),
+      leave: (i) => inner.leave(i),
+      claim: (i, s, t) => inner.claim(i, s, t),
+      owner: (s) => inner.owner(s),
+      release: (s) => inner.release(s),
+      send: (i, m) => inner.send(i, m),
+      broadcast: (m) => inner.broadcast(m),
+    };
+    const errors: string[] = [];
+    const options = { cluster: { bus, sessionTtlMs: 150, timeoutMs: 200 }, onError: (_e: unknown, where: string) => errors.push(where) };
+    const a = await start(bus, "a", options);
+    const b = await start(bus, "b", options);
+    try {
+      const onA = new StreamableClient(a.url);
+      await onA.initialize();
+      const onB = new StreamableClient(b.url);
+      onB.sessionId = onA.sessionId;
+      onB.protocolVersion = onA.protocolVersion;
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const res = await onB.call("whoami");
+        status = res.status;
+        await res.body?.cancel();
+      }
+      assert.equal(status, 200, "both joined on a later heartbeat, and A's session was claimed");
+      assert.deepEqual(errors, ["cluster bus", "cluster bus"], "each instance reported the outage once");
+      await inner.send(a.server.instanceId!, "not json");
+      await inner.send(a.server.instanceId!, '{"t":"gone","from":"nobody","ref":1}');
+      await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(errors, ["cluster bus", "cluster bus", "cluster bus"]);
+      const still = await onB.call("whoami");
+      assert.equal(still.status, 200);
+      await still.body?.cancel();
+    } finally {
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+
+  it("cuts off a client that stops reading a forwarded stream, and tells the owner", async () => {
+    const bus = new MemoryBus();
+    const a = await start(bus, "a", { sessionIdleMs: 100 });
+    const b = await start(bus, "b", { maxQueuedBytes: 1024 });
+    try {
+      const onA = new StreamableClient(a.url);
+      await onA.initialize();
+      const { request } = await import("node:http");
+      const { port } = new URL(b.url);
+      // A raw GET stream through B whose reader never reads.
+      const req = request({
+        host: "127.0.0.1",
+        port,
+        path: "/mcp",
+        headers: { accept: "text/event-stream", "mcp-session-id": onA.sessionId!, "mcp-protocol-version": "2025-11-25" },
+      });
+      const closed = new Promise<void>((resolve) => req.on("response", (res) => {
+        res.pause();
+        res.socket.pause();
+        res.on("close", () => resolve());
+        res.on("error", () => resolve());
+      }));
+      req.on("error", () => {});
+      req.end();
+      await new Promise((r) => setTimeout(r, 100));
+      const big = "x".repeat(64 * 1024);
+      for (let i = 0; i < 400 && !req.destroyed; i++) {
+        a.server.log("info", big);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
+      assert.ok(req.destroyed || req.socket?.destroyed, "B cut the reader off");
+      // A heard: with no stream left open, the idle session expires.
+      let status = 200;
+      for (let i = 0; i < 40 && status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 150));
+        const probe = await onA.request("ping");
+        status = probe.status;
+        await probe.body?.cancel();
+      }
+      assert.equal(status, 404);
+    } finally {
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+
   it("refuses a bus that is not one", () => {
     assert.throws(
       () => createServer({ name: "x", version: "1", cluster: { bus: {} as SessionBus } }),
