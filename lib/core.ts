@@ -46,8 +46,8 @@ export interface Core {
 export interface Host extends Core {
   readonly maxBodyBytes: number;
   readonly streamOptions: SseWriterOptions;
-  /** Counts a new session in, until it closes. */
-  track(session: Session): void;
+  /** Counts a new session in, until it closes; a `shared` one can be reached through other instances of a cluster. */
+  track(session: Session, shared?: boolean): void;
   /**
    * Refuses a new session when the server is full or shutting down.
    *

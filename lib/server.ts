@@ -85,6 +85,8 @@ export class McpServer implements ModernHost {
   #listeners = new Set<(event: ServerEvent) => void>();
   #caps: { version: number; value: JsonObject } | undefined;
   #cluster: Cluster | undefined;
+  /** The ids of the sessions registered on the cluster bus. */
+  #shared = new Set<string>();
 
   /** @param options see {@linkcode ServerOptions} */
   constructor(options: ServerOptions) {
@@ -126,7 +128,7 @@ export class McpServer implements ModernHost {
         maxQueuedBytes: this.streamOptions.maxQueuedBytes!,
         trace: this.trace,
         reportError: (error, where) => this.reportError(error, where),
-        sessionIds: () => [...server.#sessions].flatMap((s) => s.id ? [s.id] : []),
+        sessionIds: () => [...server.#shared],
         serve: (req, res) => server.#endpoints.handle(req, res),
         apply: (event) => server.#apply(event),
       }, options.cluster);
@@ -282,17 +284,26 @@ export class McpServer implements ModernHost {
     return this.#sessions.size;
   }
 
-  /** @internal Counts a session until it closes. */
-  track(session: Session): void {
+  /**
+   * @internal Counts a session until it closes; a `shared` one (HTTP+SSE,
+   * Streamable HTTP) is also registered on the cluster bus, to be reached through other instances.
+   */
+  track(session: Session, shared = false): void {
     this.#sessions.add(session);
     const trace = session.id ? this.trace : undefined;
     trace?.(`session ${session.id} opened`);
-    const cluster = session.id ? this.#cluster : undefined;
-    cluster?.claim(session.id);
+    const cluster = shared ? this.#cluster : undefined;
+    if (cluster) {
+      this.#shared.add(session.id);
+      cluster.claim(session.id);
+    }
     session.onClose(() => {
       this.#sessions.delete(session);
       trace?.(`session ${session.id} closed`);
-      cluster?.release(session.id);
+      if (cluster) {
+        this.#shared.delete(session.id);
+        cluster.release(session.id);
+      }
     });
     if (this.#idleMs > 0 && !this.#sweeper) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleMs / 2, 60_000));

@@ -74,7 +74,7 @@ export class LegacySseTransport {
     session.authKey = principalKey(principal);
     session.holdOpen(stream);
     this.#sessions.set(id, session);
-    this.#host.track(session);
+    this.#host.track(session, true);
     stream.onClose(() => {
       this.#sessions.delete(id);
       session.close();

@@ -294,7 +294,7 @@ export class StreamableHttpTransport {
     session.authKey = principalKey(principal);
     const entry: Entry = { session, streams: new Map(), nextStream: 1, store: this.store };
     this.#sessions.set(id, entry);
-    this.host.track(session);
+    this.host.track(session, true);
     session.onClose(() => {
       this.#sessions.delete(id);
       for (const stream of entry.streams.values()) stream.close(this.#retryMs);
