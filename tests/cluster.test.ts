@@ -51,6 +51,28 @@ async function start(bus: SessionBus, name: string, extra: Record<string, unknow
   return { server, url, lines };
 }
 
+/** A client of `url` that uses `client`'s session: its requests reach the session through another instance. */
+function through(url: string, client: StreamableClient): StreamableClient {
+  const other = new StreamableClient(url);
+  other.sessionId = client.sessionId;
+  other.protocolVersion = client.protocolVersion;
+  return other;
+}
+
+/** A bus that is `inner` but for the methods given. */
+function wrap(inner: SessionBus, overrides: Partial<SessionBus>): SessionBus {
+  return {
+    join: (i, l) => inner.join(i, l),
+    leave: (i) => inner.leave(i),
+    claim: (i, s, t) => inner.claim(i, s, t),
+    owner: (s) => inner.owner(s),
+    release: (s) => inner.release(s),
+    send: (i, m) => inner.send(i, m),
+    broadcast: (m) => inner.broadcast(m),
+    ...overrides,
+  };
+}
+
 /** The two instances' forwarding lines. */
 const forwards = (i: Instance) => i.lines.filter((l) => l.startsWith("forward "));
 
@@ -71,9 +93,7 @@ describe("cluster over a MemoryBus", () => {
   it("serves a Streamable HTTP session opened on A through B: JSON replies, notifications, DELETE", async () => {
     const onA = new StreamableClient(a.url);
     await onA.initialize();
-    const onB = new StreamableClient(b.url);
-    onB.sessionId = onA.sessionId;
-    onB.protocolVersion = onA.protocolVersion;
+    const onB = through(b.url, onA);
 
     const before = forwards(b).length;
     const res = await onB.call("whoami");
@@ -100,9 +120,7 @@ describe("cluster over a MemoryBus", () => {
   it("streams a reply across instances: progress, then the result, byte for byte as on the owner", async () => {
     const onA = new StreamableClient(a.url);
     await onA.initialize("2025-06-18");
-    const onB = new StreamableClient(b.url);
-    onB.sessionId = onA.sessionId;
-    onB.protocolVersion = onA.protocolVersion;
+    const onB = through(b.url, onA);
     const viaB = await readSse(await onB.call("count", { to: 3 }, { progressToken: "p" }));
     const direct = await readSse(await onA.call("count", { to: 3 }, { progressToken: "p" }));
     assert.equal(viaB.events.length, 4);
@@ -125,9 +143,7 @@ describe("cluster over a MemoryBus", () => {
       onA.protocolVersion = "2025-11-25";
       await res.body?.cancel();
     });
-    const onB = new StreamableClient(b.url);
-    onB.sessionId = onA.sessionId;
-    onB.protocolVersion = onA.protocolVersion;
+    const onB = through(b.url, onA);
     await (await onB.post({ jsonrpc: "2.0", method: "notifications/initialized" })).body?.cancel();
 
     // The call goes through B; the question arrives on its stream; the answer goes through A.
@@ -183,9 +199,7 @@ describe("cluster over a MemoryBus", () => {
     try {
       const onX = new StreamableClient(x.url);
       await onX.initialize();
-      const onY = new StreamableClient(y.url);
-      onY.sessionId = onX.sessionId;
-      onY.protocolVersion = onX.protocolVersion;
+      const onY = through(y.url, onX);
       const controller = new AbortController();
       const res = await fetch(onY.url, {
         signal: controller.signal,
@@ -219,9 +233,7 @@ describe("cluster over a MemoryBus", () => {
     try {
       const onX = new StreamableClient(x.url);
       await onX.initialize();
-      const thief = new StreamableClient(y.url);
-      thief.sessionId = onX.sessionId;
-      thief.protocolVersion = onX.protocolVersion;
+      const thief = through(y.url, onX);
       const res = await thief.call("whoami", {}, undefined, { authorization: "Bearer someone-else" });
       assert.equal(res.status, 404);
       assert.equal((await res.json() as Message).error.message, "Session not found: it has ended or never existed");
@@ -242,9 +254,7 @@ describe("cluster failures", () => {
       const legacy = await LegacyClient.connect(a.url);
       // Gone without a word: A leaves the bus (as a killed process's subscription does) but its claims stay.
       await bus.leave(a.server.instanceId!);
-      const onB = new StreamableClient(b.url);
-      onB.sessionId = onA.sessionId;
-      onB.protocolVersion = onA.protocolVersion;
+      const onB = through(b.url, onA);
       const res = await onB.call("whoami");
       assert.equal(res.status, 404);
       await res.body?.cancel();
@@ -274,9 +284,7 @@ describe("cluster failures", () => {
     try {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
-      const onB = new StreamableClient(b.url);
-      onB.sessionId = onA.sessionId;
-      onB.protocolVersion = onA.protocolVersion;
+      const onB = through(b.url, onA);
       const json = onB.post({ jsonrpc: "2.0", id: 41, method: "tools/call", params: { name: "hold", arguments: {} } }, {
         accept: "application/json",
       });
@@ -304,15 +312,14 @@ describe("cluster failures", () => {
   it("answers 503 when the bus cannot be reached, keeps local sessions working, and recovers", async () => {
     const inner = new MemoryBus();
     let broken = false;
-    const flaky: SessionBus = {
-      join: (i, l) => inner.join(i, l),
-      leave: (i) => inner.leave(i),
-      claim: (i, s, t) => broken ? Promise.reject(new Error("down")) : inner.claim(i, s, t),
+    const down = () => Promise.reject(new Error("down"));
+    const flaky = wrap(inner, {
+      claim: (i, s, t) => broken ? down() : inner.claim(i, s, t),
       owner: (s) => broken ? new Promise(() => {}) : inner.owner(s), // hangs, as a client with an offline queue does
-      release: (s) => broken ? Promise.reject(new Error("down")) : inner.release(s),
-      send: (i, m) => broken ? Promise.reject(new Error("down")) : inner.send(i, m),
-      broadcast: (m) => broken ? Promise.reject(new Error("down")) : inner.broadcast(m),
-    };
+      release: (s) => broken ? down() : inner.release(s),
+      send: (i, m) => broken ? down() : inner.send(i, m),
+      broadcast: (m) => broken ? down() : inner.broadcast(m),
+    });
     const errors: unknown[] = [];
     const a = await start(flaky, "a", { onError: (e: unknown) => errors.push(e) });
     const b = await start(flaky, "b", { onError: (e: unknown) => errors.push(e) });
@@ -320,9 +327,7 @@ describe("cluster failures", () => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       broken = true;
-      const onB = new StreamableClient(b.url);
-      onB.sessionId = onA.sessionId;
-      onB.protocolVersion = onA.protocolVersion;
+      const onB = through(b.url, onA);
       const refused = await onB.call("whoami");
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get("retry-after"), "1");
@@ -340,9 +345,7 @@ describe("cluster failures", () => {
       assert.equal(back.status, 200);
       await back.body?.cancel();
       // Within a heartbeat (a third of sessionTtlMs), B's fresh session is known to the bus again.
-      const onA2 = new StreamableClient(a.url);
-      onA2.sessionId = fresh.sessionId;
-      onA2.protocolVersion = fresh.protocolVersion;
+      const onA2 = through(a.url, fresh);
       let status = 0;
       for (let i = 0; i < 40 && status !== 200; i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -361,24 +364,14 @@ describe("cluster failures", () => {
   it("answers 503 when the owner is known but the bus fails to carry the request", async () => {
     const inner = new MemoryBus();
     let failSend = false;
-    const bus: SessionBus = {
-      join: (i, l) => inner.join(i, l),
-      leave: (i) => inner.leave(i),
-      claim: (i, s, t) => inner.claim(i, s, t),
-      owner: (s) => inner.owner(s),
-      release: (s) => inner.release(s),
-      send: (i, m) => failSend ? Promise.reject(new Error("send failed")) : inner.send(i, m),
-      broadcast: (m) => inner.broadcast(m),
-    };
+    const bus = wrap(inner, { send: (i, m) => failSend ? Promise.reject(new Error("send failed")) : inner.send(i, m) });
     const a = await start(bus, "a");
     const b = await start(bus, "b");
     try {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       failSend = true;
-      const onB = new StreamableClient(b.url);
-      onB.sessionId = onA.sessionId;
-      onB.protocolVersion = onA.protocolVersion;
+      const onB = through(b.url, onA);
       const res = await onB.call("whoami");
       assert.equal(res.status, 503);
       await res.body?.cancel();
@@ -391,15 +384,7 @@ describe("cluster failures", () => {
   it("joins the bus late when it was down at start, and reports garbage on the bus without stopping", async () => {
     const inner = new MemoryBus();
     let joins = 0;
-    const bus: SessionBus = {
-      join: (i, l) => ++joins <= 2 ? Promise.reject(new Error("not yet")) : inner.join(i, l),
-      leave: (i) => inner.leave(i),
-      claim: (i, s, t) => inner.claim(i, s, t),
-      owner: (s) => inner.owner(s),
-      release: (s) => inner.release(s),
-      send: (i, m) => inner.send(i, m),
-      broadcast: (m) => inner.broadcast(m),
-    };
+    const bus = wrap(inner, { join: (i, l) => ++joins <= 2 ? Promise.reject(new Error("not yet")) : inner.join(i, l) });
     const errors: string[] = [];
     const options = { cluster: { bus, sessionTtlMs: 150, timeoutMs: 200 }, onError: (_e: unknown, where: string) => errors.push(where) };
     const a = await start(bus, "a", options);
@@ -407,9 +392,7 @@ describe("cluster failures", () => {
     try {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
-      const onB = new StreamableClient(b.url);
-      onB.sessionId = onA.sessionId;
-      onB.protocolVersion = onA.protocolVersion;
+      const onB = through(b.url, onA);
       let status = 0;
       for (let i = 0; i < 40 && status !== 200; i++) {
         await new Promise((r) => setTimeout(r, 50));
