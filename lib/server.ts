@@ -122,15 +122,14 @@ export class McpServer implements ModernHost {
       scope: options.listCache?.scope ?? (options.authenticate ? "private" : "public"),
     };
     if (options.cluster) {
-      const server = this;
       this.#cluster = new Cluster({
         maxBodyBytes: this.maxBodyBytes,
         maxQueuedBytes: this.streamOptions.maxQueuedBytes!,
         trace: this.trace,
         reportError: (error, where) => this.reportError(error, where),
-        sessionIds: () => [...server.#shared],
-        serve: (req, res) => server.#endpoints.handle(req, res),
-        apply: (event) => server.#apply(event),
+        sessionIds: () => [...this.#shared],
+        serve: (req, res) => this.#endpoints.handle(req, res),
+        apply: (event) => this.#apply(event),
       }, options.cluster);
     }
     this.#endpoints = new Endpoints(this, options, this.#cluster);
