@@ -18,6 +18,8 @@ import type { McpSession, Target, TransportName } from "./transports.ts";
 export interface LoadOptions {
   transport: TransportName;
   target: Target;
+  /** Where the calls go, when not to `target` which opens the sessions (another instance of a cluster). */
+  postTarget?: Target;
   /** Sessions opened. */
   sessions: number;
   /** Calls kept in flight per session. */
@@ -106,7 +108,7 @@ function quantile(sorted: Float64Array, q: number): number {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { transport, target, warmupMs, durationMs, drainMs = 10_000 } = options;
-  const sessions: McpSession[] = await openSessions(transport, target, options.sessions);
+  const sessions: McpSession[] = await openSessions(transport, target, options.sessions, options.postTarget);
   let completed = 0, checked = 0, errors = 0, seq = 0, windowCalls = 0;
   let phase: "warmup" | "window" | "stopped" = "warmup";
   let windowStart = 0, windowEnd = 0;

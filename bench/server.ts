@@ -7,6 +7,11 @@
  *   PORT=4100 npx tsx bench/server.ts
  *   deno run -A bench/server.ts        bun bench/server.ts
  *
+ * With `REDIS_URL` set, it joins a cluster through that Redis (`RedisBus`
+ * over node-redis, as examples/cluster.ts does), for bench/cluster.ts:
+ *
+ *   REDIS_URL=redis://127.0.0.1:6379 PORT=4101 npx tsx bench/server.ts
+ *
  * Imported (tests/bench_smoke.test.ts), it only exports {@linkcode benchServer}.
  *
  * @module
@@ -14,20 +19,21 @@
 import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { createServer } from "../mod.ts";
-import type { McpServer } from "../mod.ts";
+import { createServer, RedisBus } from "../mod.ts";
+import type { ClusterOptions, McpServer } from "../mod.ts";
 
 /**
  * Builds the bench server, not yet listening.
  *
+ * @param cluster the `cluster` option, to join one; default none
  * @returns an emcee server with the tools `add` and `echo`
  * @example
  * ```ts
  * const { url, close } = await benchServer().listen({ port: 0 });
  * ```
  */
-export function benchServer(): McpServer {
-  const server = createServer({ name: "emcee-bench", version: "1.0.0" });
+export function benchServer(cluster?: ClusterOptions): McpServer {
+  const server = createServer(cluster ? { name: "emcee-bench", version: "1.0.0", cluster } : { name: "emcee-bench", version: "1.0.0" });
   server.tool("add", {
     description: "Add two numbers",
     inputSchema: {
@@ -51,9 +57,22 @@ function isMain(): boolean {
   return entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url);
 }
 
+/** Two connected node-redis clients, as examples/cluster.ts makes them; imported only when asked for. */
+async function connectRedis(url: string) {
+  const { createClient } = await import("redis");
+  // Fail fast while Redis is away (emcee answers 503) rather than queue commands.
+  const client = createClient({ url, disableOfflineQueue: true });
+  const subscriber = client.duplicate();
+  for (const c of [client, subscriber]) c.on("error", () => {});
+  await Promise.all([client.connect(), subscriber.connect()]);
+  return { client, subscriber, quit: () => Promise.all([client.quit(), subscriber.quit()]).catch(() => {}) };
+}
+
 if (isMain()) {
-  const server = benchServer();
+  const redisUrl = process.env.REDIS_URL;
+  const redis = redisUrl ? await connectRedis(redisUrl) : undefined;
+  const server = benchServer(redis && { bus: new RedisBus({ client: redis.client, subscriber: redis.subscriber }) });
   const { url } = await server.listen({ port: Number(process.env.PORT ?? 4100), hostname: "127.0.0.1" });
-  console.log(`emcee bench server: ${url}/sse and ${url}/mcp`);
-  process.once("SIGTERM", () => void server.close().then(() => process.exit(0)));
+  console.log(`emcee bench server: ${url}/sse and ${url}/mcp` + (redis ? ` (cluster instance ${server.instanceId}, Redis ${redisUrl})` : ""));
+  process.once("SIGTERM", () => void server.close().then(() => redis?.quit()).then(() => process.exit(0)));
 }

@@ -44,14 +44,14 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** The command line that runs `file` on `runtime`, pinned to `cpu` when possible. */
-export function commandFor(runtime: Runtime, file: string, cpu: number): string[] {
+/** The command line that runs `file` on `runtime`, pinned to `cpu` when possible (`null`: not pinned). */
+export function commandFor(runtime: Runtime, file: string, cpu: number | null): string[] {
   const run = runtime === "node"
     ? [process.execPath, "--import", "tsx", file]
     : runtime === "deno"
     ? [`${ROOT}node_modules/.bin/deno`, "run", "-A", file]
     : [`${ROOT}node_modules/.bin/bun`, file];
-  return CAN_PIN ? ["taskset", "-c", String(cpu), ...run] : run;
+  return CAN_PIN && cpu !== null ? ["taskset", "-c", String(cpu), ...run] : run;
 }
 
 /** The version `runtime` reports, e.g. `node v20.20.2`, `deno 2.9.6`, `bun 1.4.5`. */
@@ -80,21 +80,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Spawns `file` on `runtime` and waits until a session over `transport` initializes.
  *
  * @param file absolute path of the server file
- * @param options runtime, transport for the cold-start probe, CPU to pin to
+ * @param options runtime, transport for the cold-start probe, CPU to pin to (`null`: not pinned, default
+ *   {@linkcode SERVER_CPU}), arguments after the file, variables added to this process's environment
  * @returns the process, its target and its cold start
  * @throws when the process exits or stays unusable for 30 s
  */
 export async function startServer(
   file: string,
-  options: { runtime: Runtime; transport: TransportName; cpu?: number },
+  options: { runtime: Runtime; transport: TransportName; cpu?: number | null; args?: string[]; env?: Record<string, string> },
 ): Promise<Started> {
   const port = await freePort();
   const target = { host: "127.0.0.1", port };
-  const [cmd, ...args] = commandFor(options.runtime, file, options.cpu ?? SERVER_CPU);
+  const [cmd, ...args] = [...commandFor(options.runtime, file, options.cpu === undefined ? SERVER_CPU : options.cpu), ...options.args ?? []];
   const t0 = performance.now();
   const child: ChildProcess = spawn(cmd!, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    env: { ...process.env, ...options.env, PORT: String(port), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -10,7 +10,9 @@
  *   are parsed.
  *
  * Each session keeps a pool of kept-alive connections for its POSTs, so C
- * requests in flight use C sockets.
+ * requests in flight use C sockets. The POSTs may go to another target than
+ * the one that opened the session (another instance of a cluster, which
+ * forwards them to the session's owner: bench/cluster.ts).
  *
  * @module
  */
@@ -165,8 +167,8 @@ class SseSession implements McpSession {
   }
 }
 
-/** Opens `GET /sse` and resolves once the `endpoint` event names where to POST. */
-async function openSse(target: Target): Promise<SseSession> {
+/** Opens `GET /sse` on `target` and resolves once the `endpoint` event names where to POST (on `postTarget`). */
+async function openSse(target: Target, postTarget: Target): Promise<SseSession> {
   const stream = await Http1Connection.open(target.host, target.port);
   return new Promise((resolve, reject) => {
     let session: SseSession | undefined;
@@ -174,7 +176,7 @@ async function openSse(target: Target): Promise<SseSession> {
       if (session) {
         if (event === "message") session.receive(data);
       } else if (event === "endpoint") {
-        session = new SseSession(target, stream, data);
+        session = new SseSession(postTarget, stream, data);
         resolve(session);
       }
     });
@@ -248,10 +250,11 @@ function replyTo(id: number, exchange: Exchange): Message {
  * @param transport `sse` or `streamable`
  * @param target the server's host and port
  * @param count how many sessions
+ * @param postTarget where requests go once the sessions are open; default `target`
  * @returns the open sessions
  */
-export async function openSessions(transport: TransportName, target: Target, count: number): Promise<McpSession[]> {
-  const settled = await Promise.allSettled(Array.from({ length: count }, () => openSession(transport, target)));
+export async function openSessions(transport: TransportName, target: Target, count: number, postTarget?: Target): Promise<McpSession[]> {
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => openSession(transport, target, postTarget)));
   const failed = settled.find((s) => s.status === "rejected");
   const opened = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
   if (!failed) return opened;
@@ -261,10 +264,14 @@ export async function openSessions(transport: TransportName, target: Target, cou
 
 /**
  * Opens and initializes a session: `initialize`, then
- * `notifications/initialized`.
+ * `notifications/initialized`. With a `postTarget`, the session is opened on
+ * `target` (`GET /sse`; the Streamable `initialize` and `initialized`) and
+ * every later POST goes to `postTarget` (for HTTP+SSE, its initialize too:
+ * the `endpoint` event comes first).
  *
  * @param transport `sse` or `streamable`
  * @param target the server's host and port
+ * @param postTarget where requests go once the session is open; default `target`
  * @returns a session ready for `tools/call`
  * @example
  * ```ts
@@ -273,9 +280,9 @@ export async function openSessions(transport: TransportName, target: Target, cou
  * await session.close();
  * ```
  */
-export async function openSession(transport: TransportName, target: Target): Promise<McpSession> {
+export async function openSession(transport: TransportName, target: Target, postTarget: Target = target): Promise<McpSession> {
   if (transport === "sse") {
-    const session = await openSse(target);
+    const session = await openSse(target, postTarget);
     try {
       await session.request("initialize", { protocolVersion: "2024-11-05", capabilities: {}, clientInfo: CLIENT_INFO });
       await session.notify("notifications/initialized");
@@ -296,7 +303,9 @@ export async function openSession(transport: TransportName, target: Target): Pro
     if (!sessionId) throw new Error("Cannot open session: initialize answered without mcp-session-id");
     const session = new StreamableSession(pool, sessionId, result.protocolVersion);
     await session.notify("notifications/initialized");
-    return session;
+    if (postTarget === target) return session;
+    pool.closeAll();
+    return new StreamableSession(new Pool(postTarget), sessionId, result.protocolVersion);
   } catch (error) {
     pool.closeAll();
     throw error;
