@@ -46,8 +46,11 @@ export interface Core {
 export interface Host extends Core {
   readonly maxBodyBytes: number;
   readonly streamOptions: SseWriterOptions;
-  /** Counts a new session in, until it closes; a `shared` one can be reached through other instances of a cluster. */
-  track(session: Session, shared?: boolean): void;
+  /**
+   * Counts a new session in, until it closes; a `shared` one can be reached
+   * through other instances of a cluster, once the returned promise settles.
+   */
+  track(session: Session, shared?: boolean): Promise<void> | undefined;
   /**
    * Refuses a new session when the server is full or shutting down.
    *

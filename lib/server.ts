@@ -286,16 +286,16 @@ export class McpServer implements ModernHost {
   /**
    * @internal Counts a session until it closes; a `shared` one (HTTP+SSE,
    * Streamable HTTP) is also registered on the cluster bus, to be reached through other instances.
+   *
+   * @returns in a cluster, settles once a shared session is registered: tell the client its id only then
    */
-  track(session: Session, shared = false): void {
+  track(session: Session, shared = false): Promise<void> | undefined {
     this.#sessions.add(session);
     const trace = session.id ? this.trace : undefined;
     trace?.(`session ${session.id} opened`);
     const cluster = shared ? this.#cluster : undefined;
-    if (cluster) {
-      this.#shared.add(session.id);
-      cluster.claim(session.id);
-    }
+    const claimed = cluster?.claim(session.id);
+    if (cluster) this.#shared.add(session.id);
     session.onClose(() => {
       this.#sessions.delete(session);
       trace?.(`session ${session.id} closed`);
@@ -308,6 +308,7 @@ export class McpServer implements ModernHost {
       this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleMs / 2, 60_000));
       this.#sweeper.unref?.();
     }
+    return claimed;
   }
 
   /** @internal Refuses a new session when full or shutting down. */

@@ -460,6 +460,29 @@ describe("cluster failures", () => {
     }
   });
 
+  it("names a new session to its client only once every instance can find it", async () => {
+    const inner = new MemoryBus();
+    const slow = wrap(inner, {
+      claim: (i, s, t) => new Promise((resolve) => setTimeout(resolve, 100)).then(() => inner.claim(i, s, t)),
+    });
+    const a = await start(slow, "a");
+    const b = await start(slow, "b");
+    try {
+      const onA = new StreamableClient(a.url);
+      await onA.initialize(); // its notifications/initialized went to A; the first request goes to B at once
+      const res = await through(b.url, onA).call("whoami");
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      const legacy = await LegacyClient.connect(a.url);
+      const post = await new LegacyClient(b.url, legacy.events, legacy.endpoint).post({ jsonrpc: "2.0", id: 1, method: "ping" });
+      assert.equal(post.status, 202);
+      await post.body?.cancel();
+      await legacy.close();
+    } finally {
+      await Promise.all([a.server.close(), b.server.close()]);
+    }
+  });
+
   it("refuses a bus that is not one", () => {
     assert.throws(
       () => createServer({ name: "x", version: "1", cluster: { bus: {} as SessionBus } }),

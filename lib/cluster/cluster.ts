@@ -105,9 +105,13 @@ export class Cluster {
     this.#heartbeat.unref?.();
   }
 
-  /** Records a new session as this instance's, once the bus can route to it. */
-  claim(session: string): void {
-    void this.#join().then(() => this.#timed(this.#bus.claim(this.id, [session], this.#ttlMs))).then(() => this.#up(), (e) => this.#fault(e));
+  /**
+   * Records a new session as this instance's, once the bus can route to it.
+   *
+   * @returns settles (never rejects) when recorded, or when the bus failed (the heartbeat records it later)
+   */
+  claim(session: string): Promise<void> {
+    return this.#join().then(() => this.#timed(this.#bus.claim(this.id, [session], this.#ttlMs))).then(() => this.#up(), (e) => this.#fault(e));
   }
 
   /** Forgets an ended session. */

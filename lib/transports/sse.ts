@@ -74,7 +74,7 @@ export class LegacySseTransport {
     session.authKey = principalKey(principal);
     session.holdOpen(stream);
     this.#sessions.set(id, session);
-    this.#host.track(session, true);
+    const claimed = this.#host.track(session, true);
     stream.onClose(() => {
       this.#sessions.delete(id);
       session.close();
@@ -84,7 +84,10 @@ export class LegacySseTransport {
       if (this.#retryMs !== undefined) stream.send({ retry: this.#retryMs });
       stream.close();
     });
-    stream.send({ event: "endpoint", data: this.#endpoint + id });
+    const endpoint = { event: "endpoint", data: this.#endpoint + id };
+    // In a cluster, the client learns its session once every instance can find it.
+    if (claimed) void claimed.then(() => stream.send(endpoint));
+    else stream.send(endpoint);
   }
 
   /**

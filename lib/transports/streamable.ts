@@ -41,6 +41,13 @@ export interface StreamableOptions {
   legacyGet?: (req: IncomingMessage, res: ServerResponse, principal: unknown) => void;
 }
 
+/** A session found or opened for a request; `claimed` settles once a new one is known to the whole cluster. */
+interface Opened {
+  session: Session;
+  entry: Entry | undefined;
+  claimed?: Promise<void>;
+}
+
 /** A stateful session and its live streams. */
 interface Entry extends StreamTable {
   session: Session;
@@ -111,10 +118,12 @@ export class StreamableHttpTransport {
         sendJson(res, 400, failure(id, error));
         return;
       }
-      const { session, entry } = init ? this.#open(res, principal) : this.#find(req, principal);
+      const { session, entry, claimed }: Opened = init ? this.#open(res, principal) : this.#find(req, principal);
       if (batch && !this.#batchAllowed(req, session)) {
         throw httpError(400, ErrorCode.InvalidRequest, "Invalid request: batches are only accepted from 2025-03-26 clients");
       }
+      // In a cluster, the client learns its session id once every instance can find it.
+      if (claimed) await claimed;
       this.#serve(req, res, accept, session, entry, messages, batch);
     } catch (error) {
       if (error instanceof JsonRpcError) sendJson(res, 400, failure(null, error));
@@ -284,7 +293,7 @@ export class StreamableHttpTransport {
     this.#retryMs = undefined;
   }
 
-  #open(res: ServerResponse, principal: unknown): { session: Session; entry: Entry | undefined } {
+  #open(res: ServerResponse, principal: unknown): Opened {
     if (this.stateless) return { session: this.#ephemeral(principal), entry: undefined };
     this.host.admit();
     // An initialize always starts a new session, even one carrying a stale id.
@@ -294,14 +303,14 @@ export class StreamableHttpTransport {
     session.authKey = principalKey(principal);
     const entry: Entry = { session, streams: new Map(), nextStream: 1, store: this.store };
     this.#sessions.set(id, entry);
-    this.host.track(session, true);
+    const claimed = this.host.track(session, true);
     session.onClose(() => {
       this.#sessions.delete(id);
       for (const stream of entry.streams.values()) stream.close(this.#retryMs);
       this.store?.drop(id);
     });
     res.setHeader("mcp-session-id", id);
-    return { session, entry };
+    return { session, entry, claimed };
   }
 
   #find(req: IncomingMessage, principal: unknown): { session: Session; entry: Entry | undefined } {
