@@ -283,6 +283,18 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
       await res.body?.cancel();
     }
     assert.equal(status, 200, "routing works again without a restart");
-    assert.ok(linesA.includes("cluster bus available again"));
+    // The new Redis knew nothing: A's next renewal records its session there again, for instances that never saw it.
+    const check = await connectRedis(`redis://127.0.0.1:${port}`);
+    try {
+      let owner: string | null = null;
+      for (let i = 0; i < 30 && owner === null; i++) {
+        owner = await check.client.get(`emcee:session:${onA.sessionId}`);
+        if (owner === null) await sleep(50);
+      }
+      assert.equal(owner, a.server.instanceId);
+      assert.ok(linesA.includes("cluster bus available again"));
+    } finally {
+      await check.quit();
+    }
   });
 });

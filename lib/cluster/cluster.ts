@@ -66,8 +66,12 @@ interface Exchange {
   /** Whether the owner answered with an event stream. */
   streaming?: boolean;
   owner: string;
+  session: string;
   body: string | undefined;
 }
+
+/** How many session owners an instance remembers (about 1 MiB at most). */
+const REMEMBERED_OWNERS = 10_000;
 
 const unavailable = () =>
   httpError(503, ErrorCode.InvalidRequest, "Service unavailable: the session bus cannot be reached, try again", { "retry-after": "1" });
@@ -84,6 +88,8 @@ export class Cluster {
   #down = false;
   #nextRef = 0;
   #exchanges = new Map<number, Exchange>();
+  /** Owners looked up, oldest first; forgotten when the owner is gone or no longer knows the session. */
+  #owners = new Map<string, string>();
   #served = new Map<string, RemoteResponse>();
   #heartbeat: ReturnType<typeof setInterval>;
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -128,10 +134,7 @@ export class Cluster {
    * @throws {HttpError} 503 when the bus cannot be reached; 413 or 400 for a body that cannot be read
    */
   async forward(session: string, req: IncomingMessage, res: ServerResponse, path: string): Promise<IncomingMessage | undefined> {
-    const owner = await this.#timed(this.#bus.owner(session)).catch((e) => {
-      this.#fault(e);
-      throw unavailable();
-    });
+    const owner = await this.#ownerOf(session);
     if (owner === undefined || owner === this.id) return req;
     const body = req.method === "POST" ? await readBody(req, this.#host.maxBodyBytes) : undefined;
     const headers = { ...req.headers } as Record<string, string | string[]>;
@@ -151,7 +154,7 @@ export class Cluster {
       remote: req.socket?.remoteAddress,
       secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
     };
-    this.#exchanges.set(ref, { res, owner, body });
+    this.#exchanges.set(ref, { res, owner, session, body });
     res.once("close", () => {
       if (this.#exchanges.delete(ref)) this.#send(owner, { t: "gone", from: this.id, ref });
     });
@@ -166,12 +169,28 @@ export class Cluster {
     if (!delivered) {
       // The owner died before the bus forgot it: its sessions are gone.
       this.#exchanges.delete(ref);
+      this.#owners.delete(session);
       this.release(session);
       return remoteRequest(wire);
     }
     this.#host.trace?.(`forward ${wire.method} ${path} session=${session} to=${owner}`);
     this.#watchdog ??= this.#watch();
     return undefined;
+  }
+
+  /** The instance holding `session`: remembered, since a session never moves, only ends. */
+  async #ownerOf(session: string): Promise<string | undefined> {
+    const known = this.#owners.get(session);
+    if (known !== undefined) return known;
+    const owner = await this.#timed(this.#bus.owner(session)).catch((e) => {
+      this.#fault(e);
+      throw unavailable();
+    });
+    if (owner !== undefined && owner !== this.id) {
+      if (this.#owners.size >= REMEMBERED_OWNERS) this.#owners.delete(this.#owners.keys().next().value!);
+      this.#owners.set(session, owner);
+    }
+    return owner;
   }
 
   /** Tells every other instance to apply `event` (this one already has). */
@@ -245,6 +264,7 @@ export class Cluster {
     if (!exchange) return;
     const { res } = exchange;
     if (frame.s !== undefined) {
+      if (frame.s === 404) this.#owners.delete(exchange.session); // ended there: ask the bus next time
       exchange.streaming = String(frame.h?.["content-type"]).startsWith("text/event-stream");
       res.writeHead(frame.s, frame.h);
       if (frame.d === undefined && frame.e === undefined) res.flushHeaders();
@@ -290,6 +310,7 @@ export class Cluster {
    * for each request it carried, then the end.
    */
   #abandon(owner: string, busDown: boolean): void {
+    if (!busDown) for (const [session, known] of this.#owners) if (known === owner) this.#owners.delete(session);
     for (const [ref, exchange] of this.#exchanges) {
       if (exchange.owner !== owner) continue;
       this.#exchanges.delete(ref);
