@@ -196,16 +196,18 @@ export class Endpoints {
       return;
     }
     const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
-    const fail = (error: unknown) => {
-      if (!(error instanceof HttpError)) this.#host.reportError(error, `${req.method} ${path}`);
-      sendError(res, error);
-    };
     try {
       const done = match.value(req, res, match.params, query);
-      if (done instanceof Promise) done.catch(fail);
+      if (done instanceof Promise) done.catch((error) => this.#fail(req, res, path, error));
     } catch (error) {
-      fail(error);
+      this.#fail(req, res, path, error);
     }
+  }
+
+  /** Answers a route that threw; anything but an HttpError is unexpected, and reported. */
+  #fail(req: IncomingMessage, res: ServerResponse, path: string, error: unknown): void {
+    if (!(error instanceof HttpError)) this.#host.reportError(error, `${req.method} ${path}`);
+    sendError(res, error);
   }
 
   /** Ends every session of both transports; streams get a `retry:` hint when `retryMs` is given. */

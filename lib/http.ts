@@ -74,41 +74,37 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
   }
+  // Handlers are written inline and never removed: named closures cost a
+  // defineProperty each under tsx (keepNames), and a finished request takes
+  // its listeners with it. A settled promise ignores whatever comes later.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer) => {
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      if (over) return;
       size += chunk.length;
       if (size > limit) {
-        cleanup();
+        over = true;
+        chunks.length = 0;
         req.resume(); // drain without keeping anything
         reject(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
-    };
-    const onError = () => {
-      cleanup();
-      reject(httpError(400, ErrorCode.InvalidRequest, "Invalid request: the body was cut short"));
-    };
-    const onClose = () => {
-      if (!req.complete) onError();
-    };
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
+    });
+    req.on("end", () => {
+      if (!over) resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", () => reject(cutShort()));
+    req.on("close", () => {
+      if (!req.complete) reject(cutShort());
+    });
   });
+}
+
+function cutShort(): HttpError {
+  return httpError(400, ErrorCode.InvalidRequest, "Invalid request: the body was cut short");
 }
 
 function tooLarge(limit: number): HttpError {
