@@ -21,7 +21,8 @@ import { createServer, RedisBus } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { runtimeCommand, startCommand, startExample } from "./_spawn.ts";
 import type { Running } from "./_spawn.ts";
-import { StreamableClient } from "./_streamable.ts";
+import { nextMessage, StreamableClient } from "./_streamable.ts";
+import { EventReader } from "./_client.ts";
 import type { Message } from "./_client.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -245,6 +246,36 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
     servers.push(server);
     return { server, url: (await server.listen({ port: 0 })).url };
   }
+
+  it("lets servers share one pair of connections: one leaving does not unsubscribe the other", async () => {
+    const shared = await connectRedis(`redis://127.0.0.1:${port}`);
+    connections.push(shared);
+    const bus = new RedisBus(shared);
+    const make = async (name: string) => {
+      const server = createServer({ name, version: "1.0.0", cluster: { bus }, onError: () => {} });
+      server.tool("whoami", {}, () => name);
+      servers.push(server);
+      return { server, url: (await server.listen({ port: 0 })).url };
+    };
+    const x = await make("x");
+    const y = await make("y");
+    const z = await instance("z", []);
+    const onY = new StreamableClient(y.url);
+    await onY.initialize();
+    await x.server.close();
+    const viaZ = new StreamableClient(z.url);
+    viaZ.sessionId = onY.sessionId;
+    viaZ.protocolVersion = onY.protocolVersion;
+    const res = await viaZ.call("whoami");
+    assert.equal(res.status, 200);
+    assert.equal((await res.json() as Message).result.content[0].text, "y");
+    // Broadcasts still reach y, on the channel x shared with it.
+    const stream = new EventReader((await onY.get()).body!);
+    await sleep(50);
+    z.server.log("notice", "from z");
+    assert.deepEqual((await nextMessage(stream)).params, { level: "notice", data: "from z" });
+    await stream.cancel();
+  });
 
   it("answers 503 for cross-instance requests while Redis is down, serves local ones, and recovers by itself", async () => {
     const linesA: string[] = [];

@@ -22,7 +22,8 @@ export interface RedisCommands {
  */
 export interface RedisSubscriber {
   subscribe(channels: string[], listener: (message: string, channel: string) => void): Promise<unknown>;
-  unsubscribe(channels: string[]): Promise<unknown>;
+  /** Removes `listener` only, so instances can share one subscriber connection. */
+  unsubscribe(channels: string[], listener: (message: string, channel: string) => void): Promise<unknown>;
 }
 
 /** Options of {@linkcode RedisBus}. */
@@ -50,7 +51,7 @@ export class RedisBus implements SessionBus {
   #client: RedisCommands;
   #subscriber: RedisSubscriber;
   #prefix: string;
-  #joined = new Map<string, string[]>();
+  #joined = new Map<string, { channels: string[]; listener: (message: string) => void }>();
 
   /** @param options the two clients and a key prefix */
   constructor(options: RedisBusOptions) {
@@ -64,14 +65,15 @@ export class RedisBus implements SessionBus {
 
   async join(instance: string, listener: BusListener): Promise<void> {
     const channels = [this.#inbox(instance), `${this.#prefix}:all`];
-    await this.#subscriber.subscribe(channels, (message) => listener(message));
-    this.#joined.set(instance, channels);
+    const own = (message: string) => listener(message);
+    await this.#subscriber.subscribe(channels, own);
+    this.#joined.set(instance, { channels, listener: own });
   }
 
   async leave(instance: string): Promise<void> {
-    const channels = this.#joined.get(instance);
+    const joined = this.#joined.get(instance);
     this.#joined.delete(instance);
-    if (channels) await this.#subscriber.unsubscribe(channels);
+    if (joined) await this.#subscriber.unsubscribe(joined.channels, joined.listener);
   }
 
   async claim(instance: string, sessions: readonly string[], ttlMs: number): Promise<void> {
