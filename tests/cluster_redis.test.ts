@@ -291,16 +291,16 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
       return c.call("whoami");
     };
     const first = await viaB();
-    assert.equal(first.status, 200);
+    assert.equal(first.status, 200, `before the outage: ${first.status} ${linesB.join(" | ")}`);
     assert.equal((await first.json() as Message).result.content[0].text, "a");
 
     await stopProcess(redis);
     const refused = await viaB();
-    assert.equal(refused.status, 503);
+    assert.equal(refused.status, 503, `during the outage: ${refused.status} ${linesB.join(" | ")}`);
     assert.equal(refused.headers.get("retry-after"), "1");
     await refused.body?.cancel();
     const local = await onA.call("whoami");
-    assert.equal(local.status, 200, "the session is served where it lives");
+    assert.equal(local.status, 200, `the session is served where it lives: ${local.status} ${linesA.join(" | ")}`);
     await local.body?.cancel();
     assert.ok(linesB.includes("cluster bus unavailable"));
 

@@ -57,7 +57,8 @@ type Message =
   | WireRequest
   | ({ t: "res"; ref: number } & Frame)
   | { t: "gone"; from: string; ref: number }
-  | { t: "ping" }
+  | { t: "ping"; from: string; seq: number }
+  | { t: "pong"; from: string; seq: number; serving: number[] }
   | { t: "event"; from: string; event: ClusterEvent };
 
 /** A request this instance forwarded and is answering its client from frames. */
@@ -93,6 +94,9 @@ export class Cluster {
   #served = new Map<string, RemoteResponse>();
   #heartbeat: ReturnType<typeof setInterval>;
   #watchdog: ReturnType<typeof setInterval> | undefined;
+  /** The ping each owner has not answered yet: when it left, and the last exchange it covers. */
+  #pings = new Map<string, { seq: number; sentAt: number; upTo: number }>();
+  #nextPing = 0;
 
   /**
    * @param host the server
@@ -238,6 +242,10 @@ export class Cluster {
       case "gone":
         this.#served.get(`${message.from} ${message.ref}`)?.gone();
         return;
+      case "ping":
+        return this.#answerPing(message.from, message.seq);
+      case "pong":
+        return this.#pong(message.from, message.seq, message.serving);
       case "event":
         if (message.from !== this.id) this.#host.apply(message.event);
         return;
@@ -256,6 +264,14 @@ export class Cluster {
     const path = wire.url.split("?")[0];
     this.#host.trace?.(`serve ${wire.method} ${path} from=${wire.from}`);
     this.#host.serve(remoteRequest(wire), res.asResponse());
+  }
+
+  /** Tells a forwarding instance which of its requests this one is still serving (after every frame sent before). */
+  #answerPing(from: string, seq: number): void {
+    const serving: number[] = [];
+    const prefix = `${from} `;
+    for (const key of this.#served.keys()) if (key.startsWith(prefix)) serving.push(Number(key.slice(prefix.length)));
+    this.#send(from, { t: "pong", from: this.id, seq, serving });
   }
 
   /** Writes a frame of a forwarded request's response to its client. */
@@ -283,19 +299,32 @@ export class Cluster {
     }
   }
 
-  /** While requests are out, checks that their owners still listen; answers for those that died. */
+  /**
+   * While requests are out, asks their owners every `timeoutMs` which of
+   * them they are still serving. Pub/sub delivers at most once, so an
+   * answer can be lost (Redis restarted, this instance's subscription not
+   * back yet); the pong, sent after everything the owner sent before it,
+   * tells which exchanges will never hear more. An owner that is gone, or
+   * whose pong does not come, has its exchanges answered here.
+   */
   #watch(): ReturnType<typeof setInterval> {
     const timer = setInterval(() => {
       if (this.#exchanges.size === 0) {
         clearInterval(timer);
         this.#watchdog = undefined;
+        this.#pings.clear();
         return;
       }
-      const owners = new Set([...this.#exchanges.values()].map((e) => e.owner));
-      for (const owner of owners) {
-        this.#timed(this.#bus.send(owner, '{"t":"ping"}')).then(
-          (alive) => alive || this.#abandon(owner, false),
-          (error) => (this.#fault(error), this.#abandon(owner, true)),
+      const now = Date.now();
+      for (const owner of new Set([...this.#exchanges.values()].map((e) => e.owner))) {
+        const waiting = this.#pings.get(owner);
+        if (waiting && now - waiting.sentAt < 2 * this.#timeoutMs) continue;
+        if (waiting) this.#abandon(owner, "lost"); // no pong: the owner or our own subscription is unreachable
+        const ping = { seq: ++this.#nextPing, sentAt: now, upTo: this.#nextRef };
+        this.#pings.set(owner, ping);
+        this.#timed(this.#bus.send(owner, JSON.stringify({ t: "ping", from: this.id, seq: ping.seq } satisfies Message))).then(
+          (alive) => alive || this.#abandon(owner, "gone"),
+          (error) => (this.#fault(error), this.#abandon(owner, "lost")),
         );
       }
     }, this.#timeoutMs);
@@ -303,30 +332,46 @@ export class Cluster {
     return timer;
   }
 
-  /**
-   * Answers every request out with `owner`, which died (or cannot be
-   * reached): 404 when nothing was sent yet, so the client initializes
-   * again (503 when only the bus failed); on a stream already open, an error
-   * for each request it carried, then the end.
-   */
-  #abandon(owner: string, busDown: boolean): void {
-    if (!busDown) for (const [session, known] of this.#owners) if (known === owner) this.#owners.delete(session);
+  /** An owner named the exchanges it still serves: the others sent before the ping have ended unheard. */
+  #pong(owner: string, seq: number, serving: number[]): void {
+    const ping = this.#pings.get(owner);
+    if (ping?.seq !== seq) return;
+    this.#pings.delete(owner);
+    const alive = new Set(serving);
     for (const [ref, exchange] of this.#exchanges) {
-      if (exchange.owner !== owner) continue;
-      this.#exchanges.delete(ref);
-      const { res } = exchange;
-      if (!res.headersSent) {
-        sendError(res, busDown ? unavailable() : httpError(404, ErrorCode.InvalidRequest, "Session not found: the instance that held it has gone"));
-        continue;
-      }
-      if (exchange.streaming) {
-        for (const id of requestIds(exchange.body)) {
-          const error = { code: ErrorCode.InternalError, message: "Internal error: the instance serving this session has gone" };
-          res.write(`data: ${serialize({ jsonrpc: "2.0", id, error })}\n\n`);
-        }
-      }
-      res.end();
+      if (exchange.owner === owner && ref <= ping.upTo && !alive.has(ref)) this.#fail(ref, exchange, "lost");
     }
+  }
+
+  /** Answers every request out with `owner`: it is gone, or what it sends does not arrive. */
+  #abandon(owner: string, why: "gone" | "lost"): void {
+    this.#pings.delete(owner);
+    if (why === "gone") for (const [session, known] of this.#owners) if (known === owner) this.#owners.delete(session);
+    for (const [ref, exchange] of this.#exchanges) if (exchange.owner === owner) this.#fail(ref, exchange, why);
+  }
+
+  /**
+   * Answers a forwarded request that will hear no more from its owner: 404
+   * when nothing was sent yet and the owner is gone, so the client
+   * initializes again (503 when the answer was lost); on a stream already
+   * open, an error for each request it carried, then the end.
+   */
+  #fail(ref: number, exchange: Exchange, why: "gone" | "lost"): void {
+    this.#exchanges.delete(ref);
+    const { res } = exchange;
+    if (!res.headersSent) {
+      sendError(res, why === "lost" ? unavailable() : httpError(404, ErrorCode.InvalidRequest, "Session not found: the instance that held it has gone"));
+      return;
+    }
+    if (exchange.streaming) {
+      const message = why === "gone"
+        ? "Internal error: the instance serving this session has gone"
+        : "Internal error: the answer was lost between instances; try again";
+      for (const id of requestIds(exchange.body)) {
+        res.write(`data: ${serialize({ jsonrpc: "2.0", id, error: { code: ErrorCode.InternalError, message } })}\n\n`);
+      }
+    }
+    res.end();
   }
 
   #send(instance: string, message: Message): void {
