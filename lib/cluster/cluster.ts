@@ -218,12 +218,16 @@ export class Cluster {
     });
   }
 
-  /** Renews this instance's sessions, and rejoins after an outage. */
+  /**
+   * Renews this instance's sessions, rejoins after an outage, and checks
+   * that messages reach this instance again (a note to itself).
+   */
   #renew(): void {
     const ids = this.#host.sessionIds();
     this.#join()
       .then(() => ids.length > 0 ? this.#timed(this.#bus.claim(this.id, ids, this.#ttlMs)) : undefined)
-      .then(() => this.#up(), (e) => this.#fault(e));
+      .then(() => this.#timed(this.#bus.send(this.id, '{"t":"note"}')))
+      .then((heard) => heard ? this.#up() : this.#fault(new Error("The session bus delivers nothing to this instance yet")), (e) => this.#fault(e));
   }
 
   #receive(raw: string): void {
