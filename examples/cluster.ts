@@ -17,7 +17,7 @@
  */
 import process from "node:process";
 import { createClient } from "redis";
-import { createServer, RedisBus } from "../mod.ts";
+import { createServer, RedisBus, RedisEventStore } from "../mod.ts";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 // Fail fast while Redis is away (emcee answers 503) rather than queue commands.
@@ -31,6 +31,8 @@ const server = createServer({
   name: "cluster",
   version: "1.0.0",
   cluster: { bus: new RedisBus({ client, subscriber }), sessionTtlMs: Number(process.env.SESSION_TTL_MS ?? 30_000) },
+  // Resumable events in Redis too, out of this process's memory (expiring with their sessions).
+  eventStore: new RedisEventStore({ client }),
   // 2026-07-28 requests carry sealed state between instances: give them all one key.
   stateSecret: process.env.STATE_SECRET ?? "change me: one secret for every instance",
   logger: process.env.DEBUG?.includes("emcee") ? (line) => console.error(`[emcee ${port}] ${line}`) : undefined,

@@ -15,6 +15,12 @@ export interface StoredEvent {
   data: string;
 }
 
+/** What a resumed stream replays: its id, and the events after the client's last one. */
+export interface Replay {
+  streamId: string;
+  events: StoredEvent[];
+}
+
 /** Storage for resumable SSE streams; implement it to keep events elsewhere. */
 export interface EventStore {
   /**
@@ -24,11 +30,12 @@ export interface EventStore {
    */
   append(sessionId: string, streamId: string, data: string): string;
   /**
-   * The events of the same stream after `lastEventId`.
+   * The events of the same stream after `lastEventId`, now or as a promise
+   * (a store kept elsewhere answers asynchronously).
    *
    * @returns undefined when the id is not one this session's streams issued
    */
-  after(sessionId: string, lastEventId: string): { streamId: string; events: StoredEvent[] } | undefined;
+  after(sessionId: string, lastEventId: string): Replay | undefined | Promise<Replay | undefined>;
   /** Forgets everything of a session. */
   drop(sessionId: string): void;
 }
@@ -76,7 +83,7 @@ export class MemoryEventStore implements EventStore {
     return id;
   }
 
-  after(sessionId: string, lastEventId: string): { streamId: string; events: StoredEvent[] } | undefined {
+  after(sessionId: string, lastEventId: string): Replay | undefined {
     const parsed = parseEventId(lastEventId);
     const log = parsed && this.#sessions.get(sessionId)?.get(parsed.streamId);
     if (!parsed || !log || parsed.seq >= log.next) return undefined;

@@ -17,11 +17,11 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { createClient } from "redis";
-import { createServer, RedisBus } from "../mod.ts";
+import { createServer, RedisBus, RedisEventStore } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { runtimeCommand, startCommand, startExample } from "./_spawn.ts";
 import type { Running } from "./_spawn.ts";
-import { nextMessage, StreamableClient } from "./_streamable.ts";
+import { nextMessage, readSse, StreamableClient } from "./_streamable.ts";
 import { EventReader } from "./_client.ts";
 import type { Message } from "./_client.ts";
 
@@ -328,6 +328,93 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
       assert.ok(linesB.includes("cluster bus available again"), linesB.join(" | "));
     } finally {
       await check.quit();
+    }
+  });
+});
+
+describe("RedisEventStore: resumable streams kept in Redis", () => {
+  let redis: ChildProcess;
+  let url: string;
+  let connection: Awaited<ReturnType<typeof connectRedis>>;
+
+  before(async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    url = `redis://127.0.0.1:${port}`;
+    connection = await connectRedis(url);
+  });
+  after(async () => {
+    await connection.quit();
+    await stopProcess(redis);
+  });
+
+  it("numbers events per stream, replays only after an id this session issued, bounds, expires and drops", async () => {
+    const { client } = connection;
+    const store = new RedisEventStore({ client, prefix: "t1", maxEventsPerStream: 3, ttlMs: 60_000 });
+    const ids = ["a", "b", "c", "d", "e"].map((data) => store.append("s1", "7", data));
+    assert.deepEqual(ids, ["7_0", "7_1", "7_2", "7_3", "7_4"]);
+    store.append("s2", "7", "other session");
+    await sleep(20); // the writes are not awaited
+    assert.deepEqual(await store.after("s1", "7_2"), { streamId: "7", events: [{ id: "7_3", data: "d" }, { id: "7_4", data: "e" }] });
+    assert.deepEqual(await store.after("s1", "7_0"), { streamId: "7", events: [{ id: "7_2", data: "c" }, { id: "7_3", data: "d" }, { id: "7_4", data: "e" }] }, "older ones were trimmed");
+    assert.deepEqual(await store.after("s1", "7_4"), { streamId: "7", events: [] });
+    assert.equal(await store.after("s1", "7_5"), undefined, "an id not issued yet");
+    assert.equal(await store.after("s1", "8_0"), undefined, "another stream's");
+    assert.equal(await store.after("s3", "7_0"), undefined, "another session's");
+    assert.equal(await store.after("s1", "nonsense"), undefined);
+    const ttl = Number(await client.sendCommand(["PTTL", "t1:events:s1:7"]));
+    assert.ok(ttl > 50_000 && ttl <= 60_000, `PTTL ${ttl}`);
+    store.drop("s1");
+    await sleep(20);
+    assert.equal(await client.exists("t1:events:s1:7"), 0);
+    assert.equal(await store.after("s1", "7_2"), undefined);
+    assert.equal(await client.exists("t1:events:s2:7"), 1, "the other session's events stay");
+    assert.throws(() => new RedisEventStore({ client, maxEventsPerStream: 0 }), /maxEventsPerStream must be an integer >= 1/);
+  });
+
+  it("serves Streamable HTTP resumption from Redis, catching up on events sent while Redis was answering", async () => {
+    // LRANGE answers slowly here, while the tool keeps reporting progress: the resumed stream must miss nothing.
+    const slow = {
+      sendCommand: async (args: string[]) => {
+        const result = await connection.client.sendCommand(args);
+        if (args[0] === "LRANGE") await sleep(60); // the answer is a snapshot taken before this wait
+        return result;
+      },
+    };
+    const server = createServer({ name: "resume", version: "1.0.0", eventStore: new RedisEventStore({ client: slow, prefix: "t2" }) });
+    server.tool("ticks", {
+      inputSchema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"] },
+    }, async ({ n }, ctx) => {
+      for (let i = 1; i <= n; i++) {
+        await sleep(10);
+        await ctx.progress(i, n);
+      }
+      return "done";
+    });
+    const { url: base } = await server.listen({ port: 0 });
+    try {
+      const client = new StreamableClient(base);
+      await client.initialize("2025-11-25");
+      const res = await client.call("ticks", { n: 20 }, { progressToken: "t" }, { accept: "text/event-stream" });
+      const reader = new EventReader(res.body!);
+      const priming = await reader.next();
+      assert.equal(priming?.data, "", "a priming event carries the first resume point");
+      await nextMessage(reader); // progress 1
+      const seen = reader.raw;
+      await reader.cancel(); // the connection drops mid-call
+      const lastId = [...seen.matchAll(/^id: (.*)$/gm)].at(-1)![1]!;
+      await sleep(30);
+      const resumed = await client.get({ "last-event-id": lastId });
+      assert.equal(resumed.status, 200);
+      const { events } = await readSse(resumed);
+      const messages = events.filter((e) => e.data !== "").map((e) => JSON.parse(e.data) as Message);
+      const progress = messages.filter((m) => m.method === "notifications/progress").map((m) => m.params.progress);
+      assert.deepEqual(progress, Array.from({ length: 19 }, (_, i) => i + 2), "every progress after the last one seen, in order");
+      assert.equal(messages.at(-1)!.result.content[0].text, "done");
+      const seqs = events.map((e) => Number(e.id!.split("_")[1]));
+      assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), "consecutive event ids");
+    } finally {
+      await server.close();
     }
   });
 });

@@ -26,6 +26,7 @@ export class Stream {
   #session: Session;
   #store: EventStore | undefined;
   #conn: SseWriter | undefined;
+  #lastId: string | undefined;
 
   /**
    * @param id unique within the session
@@ -74,8 +75,14 @@ export class Stream {
     this.#conn = undefined;
   }
 
+  /** The id of the last event sent, when resumable. */
+  get lastId(): string | undefined {
+    return this.#lastId;
+  }
+
   #event(data: string): void {
     const id = this.#store?.append(this.#session.id, this.id, data);
+    this.#lastId = id;
     this.#conn?.send({ id, data });
   }
 }

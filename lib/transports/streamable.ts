@@ -14,7 +14,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
 import { principalKey } from "../auth.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
-import type { EventStore } from "../event_store.ts";
+import { parseEventId } from "../event_store.ts";
+import type { EventStore, StoredEvent } from "../event_store.ts";
 import { isJsonContentType, parseAccept, readBody, sendError, sendJson } from "../http.ts";
 import type { Accepts } from "../http.ts";
 import { classify, failure, parseJson } from "../jsonrpc.ts";
@@ -238,7 +239,7 @@ export class StreamableHttpTransport {
   }
 
   /** Handles `GET`: the standalone stream, a resumed stream, or a legacy client. */
-  get(req: IncomingMessage, res: ServerResponse, principal?: unknown): void {
+  async get(req: IncomingMessage, res: ServerResponse, principal?: unknown): Promise<void> {
     try {
       if (!parseAccept(req.headers.accept).sse) {
         throw httpError(406, ErrorCode.InvalidRequest, "Not acceptable: the GET stream is text/event-stream");
@@ -249,15 +250,25 @@ export class StreamableHttpTransport {
         return;
       }
       const { session, entry } = this.#find(req, principal);
+      const header = req.headers["last-event-id"];
+      const lastEventId = typeof header === "string" ? header : undefined;
+      const found = lastEventId !== undefined && this.store ? this.store.after(session.id, lastEventId) : undefined;
+      // The stream as it is now: one that ends while an asynchronous store answers still knows its last event.
+      const live = found instanceof Promise ? entry!.streams.get(parseEventId(lastEventId!)?.streamId ?? "") : undefined;
+      const replay = found instanceof Promise ? await found.catch(storeUnavailable) : found;
       const conn = new SseWriter(res, this.host.streamOptions);
       session.holdOpen(conn);
-      const lastEventId = req.headers["last-event-id"];
-      const resumed = typeof lastEventId === "string" && this.store ? this.store.after(session.id, lastEventId) : undefined;
-      if (resumed) {
+      if (replay) {
         // Replay only that stream of this session, never another's (2025-03-26 §Resumability).
-        for (const event of resumed.events) if (event.data !== "") conn.send({ id: event.id, data: event.data });
-        const live = entry!.streams.get(resumed.streamId);
-        if (live) live.attach(conn);
+        let last = replayOn(conn, replay.events) ?? lastEventId!;
+        // What the stream sent while the store answered is not in its answer: catch up, then go live in the same turn.
+        for (let i = 0; live && live.lastId !== last && i < 10; i++) {
+          const more = await Promise.resolve(this.store!.after(session.id, last)).catch(storeUnavailable);
+          if (!more) break;
+          last = replayOn(conn, more.events) ?? last;
+        }
+        const open = entry!.streams.get(replay.streamId);
+        if (open && !conn.closed) open.attach(conn);
         else conn.close();
         return;
       }
@@ -350,4 +361,14 @@ export class StreamableHttpTransport {
     const version = this.stateless ? (typeof header === "string" ? header : DEFAULT_HTTP_VERSION) : session.protocolVersion;
     return version === "2025-03-26";
   }
+}
+
+/** Sends stored events (priming events carry no message, so they are skipped); returns the last id. */
+function replayOn(conn: SseWriter, events: StoredEvent[]): string | undefined {
+  for (const event of events) if (event.data !== "") conn.send({ id: event.id, data: event.data });
+  return events.at(-1)?.id;
+}
+
+function storeUnavailable(): never {
+  throw httpError(503, ErrorCode.InvalidRequest, "Service unavailable: the event store cannot be reached, try again", { "retry-after": "1" });
 }
