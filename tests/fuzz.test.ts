@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { createServer } from "../mod.ts";
+import { createServer, MemoryBus } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { EventReader, LegacyClient } from "./_client.ts";
 import type { Message } from "./_client.ts";
@@ -65,6 +65,8 @@ let currentInput = "";
 let server: McpServer;
 let base: string;
 let port: number;
+/** Where fuzzed POSTs go: `base`, or another instance of a cluster that forwards them to `base`. */
+let postBase: string;
 
 const onRejection = (reason: unknown) => rejections.push(reason);
 const onException = (error: unknown) => rejections.push(error);
@@ -163,6 +165,7 @@ before(async () => {
   });
   register(server);
   ({ url: base, port } = await server.listen({ port: 0 }));
+  postBase = base;
 });
 
 after(async () => {
@@ -1250,7 +1253,7 @@ async function fuzzStreamable(mode: "session" | "none" | "batch" | "modern", rng
       const input = typeof c.body === "string" ? c.body : new TextDecoder().decode(c.body);
       const headers = mergeHeaders(defaultHeaders(mode, client), c.headers);
       currentInput = `${mode} #${offset + i} ${c.label}`;
-      const answers = await Promise.all(Array.from({ length: c.copies ?? 1 }, () => send(`${base}/mcp`, c.body, headers, c.listen)));
+      const answers = await Promise.all(Array.from({ length: c.copies ?? 1 }, () => send(`${postBase}/mcp`, c.body, headers, c.listen)));
       for (const answer of answers) {
         run.inputs++;
         if (answer.sessionId && answer.sessionId !== client.sessionId) opened.add(answer.sessionId);
@@ -1334,7 +1337,7 @@ async function fuzzLegacy(rng: Rng, total: number): Promise<Run> {
       const input = typeof c.body === "string" ? c.body : new TextDecoder().decode(c.body);
       watches.get(client)!.sent(input);
       currentInput = `legacy #${offset + i} ${c.label}`;
-      const url = new URL(client.endpoint, base).href;
+      const url = new URL(client.endpoint, postBase).href;
       const headers = mergeHeaders(defaultHeaders("legacy"), c.headers);
       const answers = await Promise.all(Array.from({ length: c.copies ?? 1 }, () => send(url, c.body, headers)));
       for (const answer of answers) {
@@ -1547,5 +1550,55 @@ describe("fuzz findings, minimised (regression tests)", () => {
     assert.deepEqual(body.map((m) => m.id), ["twice", "twice"]);
     assert.equal(body.filter((m) => m.result).length, 1, JSON.stringify(body));
     assert.equal(body.filter((m) => m.error?.code === -32600).length, 1, JSON.stringify(body));
+  });
+});
+
+describe(`fuzz through another instance of a cluster (seed ${SEED})`, () => {
+  // The sessions live on one instance; every fuzzed POST reaches them through another, which forwards it over a MemoryBus.
+  const bus = new MemoryBus();
+  let owner: McpServer;
+  let peer: McpServer;
+  let saved: [string, number, string];
+
+  before(async () => {
+    const make = (name: string) => {
+      const s = createServer({
+        name,
+        version: "1.0.0",
+        cluster: { bus },
+        onError: (error, where) => unexpected.push(`${name} ${where}: ${String(error)} (while inputs up to ${currentInput} were in flight)`),
+      });
+      register(s);
+      return s;
+    };
+    owner = make("fuzz-owner");
+    peer = make("fuzz-peer");
+    saved = [base, port, postBase];
+    base = (await owner.listen({ port: 0 })).url;
+    const listening = await peer.listen({ port: 0 });
+    postBase = listening.url;
+    port = listening.port;
+  });
+  after(async () => {
+    [base, port, postBase] = saved;
+    await Promise.all([owner.close(), peer.close()]);
+  });
+
+  it(`Streamable HTTP POST /mcp for a session on another instance answers ${COUNTS.session / 2} malformed inputs well-formed`, LONG, async () => {
+    const run = await fuzzStreamable("session", new Rng(SEED + 6), COUNTS.session / 2);
+    report("Streamable HTTP POST /mcp through another instance", run);
+    failIfAny(run, "on POST /mcp through another instance");
+  });
+
+  it(`HTTP+SSE POST /messages for a stream on another instance answers ${COUNTS.legacy / 2} malformed inputs well-formed`, LONG, async () => {
+    const run = await fuzzLegacy(new Rng(SEED + 7), COUNTS.legacy / 2);
+    report("HTTP+SSE POST /messages through another instance", run);
+    failIfAny(run, "on POST /messages through another instance");
+  });
+
+  it("leaves no session behind on either instance, and nothing reached onError", LONG, async () => {
+    await waitFor(() => owner.sessionCount + peer.sessionCount === 0, `no sessions (owner ${owner.sessionCount}, peer ${peer.sessionCount})`, 5000);
+    assert.equal(unexpected.length, 0, `${unexpected.length} inputs reached onError (seed ${SEED}):\n${[...new Set(unexpected)].slice(0, 15).join("\n")}`);
+    assert.deepEqual(rejections.map(String), []);
   });
 });
