@@ -38,8 +38,8 @@ export interface ServerOptions extends Implementation {
   stateless?: boolean;
   /**
    * Where Streamable HTTP keeps sent events for clients that resume with
-   * `Last-Event-ID`. Default: a bounded in-memory store; `false` turns
-   * resumption (and SSE polling) off.
+   * `Last-Event-ID`. Default: a bounded in-memory store; `RedisEventStore`
+   * keeps them in Redis; `false` turns resumption (and SSE polling) off.
    */
   eventStore?: EventStore | false;
 
