@@ -29,7 +29,12 @@ export interface ClusterOptions {
    * are forgotten within this time. Default 30000.
    */
   sessionTtlMs?: number;
-  /** Milliseconds to wait for the bus before answering 503. Default 2000. */
+  /**
+   * Milliseconds to wait for the bus before answering 503; also how often an
+   * instance waiting on other instances checks that they are alive and still
+   * serving its requests (a lost answer becomes a 503 within about twice
+   * this). Default 2000.
+   */
   timeoutMs?: number;
 }
 
