@@ -207,11 +207,15 @@ describe("cluster over a MemoryBus", () => {
         headers: { accept: "text/event-stream", "mcp-session-id": onX.sessionId!, "mcp-protocol-version": "2025-11-25" },
       });
       assert.equal(res.status, 200);
+      // Read it meanwhile: a response nobody holds may be collected, and its connection closed with it (Bun).
+      const reading = new EventReader(res.body!);
+      void reading.next(10_000).catch(() => {});
       await new Promise((r) => setTimeout(r, 600));
       const held = await onX.call("whoami");
       assert.equal(held.status, 200, "an open stream keeps the session");
       await held.body?.cancel();
       controller.abort();
+      await reading.cancel().catch(() => {});
       let status = 200;
       for (let i = 0; i < 40 && status === 200; i++) {
         await new Promise((r) => setTimeout(r, 50));
