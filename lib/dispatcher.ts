@@ -96,7 +96,8 @@ async function callToolMethod(call: Call): Promise<JsonObject> {
     });
   } finally {
     call.core.deadlines.forget(call.running);
-    await ctx.settle();
+    const settled = ctx.settle(); // a promise only after progress was sent: most calls skip the extra turn
+    if (settled) await settled;
   }
 }
 
