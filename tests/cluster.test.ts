@@ -60,6 +60,21 @@ function through(url: string, client: StreamableClient): StreamableClient {
   return other;
 }
 
+/** Starts two instances on `bus`, runs `test` with them, and closes both whatever happens. */
+async function withPair(
+  bus: SessionBus,
+  test: (a: Instance, b: Instance) => Promise<void>,
+  extra: { a?: Record<string, unknown>; b?: Record<string, unknown> } = {},
+): Promise<void> {
+  const a = await start(bus, "a", extra.a);
+  const b = await start(bus, "b", extra.b);
+  try {
+    await test(a, b);
+  } finally {
+    await Promise.all([a.server.close(), b.server.close()]);
+  }
+}
+
 /** A bus that is `inner` but for the methods given. */
 function wrap(inner: SessionBus, overrides: Partial<SessionBus>): SessionBus {
   return {
@@ -195,9 +210,7 @@ describe("cluster over a MemoryBus", () => {
   it("lets the owner know when the client of a forwarded stream goes away", async () => {
     // Observed through idle expiry: a session with a stream open never expires, so it expires only if A heard.
     const bus2 = new MemoryBus();
-    const x = await start(bus2, "x", { sessionIdleMs: 250 });
-    const y = await start(bus2, "y");
-    try {
+    await withPair(bus2, async (x, y) => {
       const onX = new StreamableClient(x.url);
       await onX.initialize();
       const onY = through(y.url, onX);
@@ -225,35 +238,27 @@ describe("cluster over a MemoryBus", () => {
         if (status === 200) await new Promise((r) => setTimeout(r, 400)); // the probe itself counts as activity
       }
       assert.equal(status, 404, "the stream closed on the owner, and the idle session expired");
-    } finally {
-      await Promise.all([x.server.close(), y.server.close()]);
-    }
+    }, { a: { sessionIdleMs: 250 } });
   });
 
   it("refuses another principal's session id across instances with the same 404", async () => {
     const bus2 = new MemoryBus();
     const authenticate = (req: { headers: Record<string, unknown> }) => String(req.headers.authorization ?? "anon");
-    const x = await start(bus2, "x", { authenticate });
-    const y = await start(bus2, "y", { authenticate });
-    try {
+    await withPair(bus2, async (x, y) => {
       const onX = new StreamableClient(x.url);
       await onX.initialize();
       const thief = through(y.url, onX);
       const res = await thief.call("whoami", {}, undefined, { authorization: "Bearer someone-else" });
       assert.equal(res.status, 404);
       assert.equal((await res.json() as Message).error.message, "Session not found: it has ended or never existed");
-    } finally {
-      await Promise.all([x.server.close(), y.server.close()]);
-    }
+    }, { a: { authenticate }, b: { authenticate } });
   });
 });
 
 describe("cluster failures", () => {
   it("gives 404 for sessions of an instance that has gone, and a stale-id initialize a new session", async () => {
     const bus = new MemoryBus();
-    const a = await start(bus, "a");
-    const b = await start(bus, "b");
-    try {
+    await withPair(bus, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       const legacy = await LegacyClient.connect(a.url);
@@ -277,16 +282,12 @@ describe("cluster failures", () => {
       assert.notEqual(again.headers.get("mcp-session-id"), onA.sessionId);
       assert.equal((await again.json() as Message).result.serverInfo.name, "b");
       await legacy.close();
-    } finally {
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    });
   });
 
   it("answers the requests in flight when their owner dies mid-call: a JSON reply gets 404, a stream an error", async () => {
     const bus = new MemoryBus();
-    const a = await start(bus, "a");
-    const b = await start(bus, "b");
-    try {
+    await withPair(bus, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       const onB = through(b.url, onA);
@@ -309,9 +310,7 @@ describe("cluster failures", () => {
       const last = JSON.parse(events.at(-1)!.data) as Message;
       assert.deepEqual(last, { jsonrpc: "2.0", id: 43, error: { code: -32603, message: "Internal error: the instance serving this session has gone" } });
       assert.ok(Date.now() - started < 2000, "within a few watchdog periods");
-    } finally {
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    });
   });
 
   it("answers 503 when the bus cannot be reached, keeps local sessions working, and recovers", async () => {
@@ -326,9 +325,7 @@ describe("cluster failures", () => {
       broadcast: (m) => broken ? down() : inner.broadcast(m),
     });
     const errors: unknown[] = [];
-    const a = await start(flaky, "a", { onError: (e: unknown) => errors.push(e) });
-    const b = await start(flaky, "b", { onError: (e: unknown) => errors.push(e) });
-    try {
+    await withPair(flaky, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       broken = true;
@@ -360,19 +357,14 @@ describe("cluster failures", () => {
       }
       assert.equal(status, 200);
       assert.ok(b.lines.includes("cluster bus available again"));
-    } finally {
-      broken = false;
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    }, { a: { onError: (e: unknown) => errors.push(e) }, b: { onError: (e: unknown) => errors.push(e) } });
   });
 
   it("answers 503 when the owner is known but the bus fails to carry the request", async () => {
     const inner = new MemoryBus();
     let failSend = false;
     const bus = wrap(inner, { send: (i, m) => failSend ? Promise.reject(new Error("send failed")) : inner.send(i, m) });
-    const a = await start(bus, "a");
-    const b = await start(bus, "b");
-    try {
+    await withPair(bus, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       failSend = true;
@@ -380,10 +372,8 @@ describe("cluster failures", () => {
       const res = await onB.call("whoami");
       assert.equal(res.status, 503);
       await res.body?.cancel();
-    } finally {
       failSend = false;
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    });
   });
 
   it("answers 503 when the owner's answer is lost on the bus (pub/sub delivers at most once), instead of hanging", async () => {
@@ -393,9 +383,7 @@ describe("cluster failures", () => {
       // The owner's frames vanish as if published while this instance's subscription was down.
       send: (i, m) => dropAnswers && m.startsWith('{"t":"res"') ? Promise.resolve(true) : inner.send(i, m),
     });
-    const a = await start(lossy, "a");
-    const b = await start(lossy, "b");
-    try {
+    await withPair(lossy, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       dropAnswers = true;
@@ -408,9 +396,7 @@ describe("cluster failures", () => {
       const back = await through(b.url, onA).call("whoami");
       assert.equal(back.status, 200);
       await back.body?.cancel();
-    } finally {
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    });
   });
 
   it("joins the bus late when it was down at start, and reports garbage on the bus without stopping", async () => {
@@ -419,9 +405,7 @@ describe("cluster failures", () => {
     const bus = wrap(inner, { join: (i, l) => ++joins <= 2 ? Promise.reject(new Error("not yet")) : inner.join(i, l) });
     const errors: string[] = [];
     const options = { cluster: { bus, sessionTtlMs: 150, timeoutMs: 200 }, onError: (_e: unknown, where: string) => errors.push(where) };
-    const a = await start(bus, "a", options);
-    const b = await start(bus, "b", options);
-    try {
+    await withPair(bus, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       const onB = through(b.url, onA);
@@ -441,16 +425,12 @@ describe("cluster failures", () => {
       const still = await onB.call("whoami");
       assert.equal(still.status, 200);
       await still.body?.cancel();
-    } finally {
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    }, { a: options, b: options });
   });
 
   it("cuts off a client that stops reading a forwarded stream, and tells the owner", async () => {
     const bus = new MemoryBus();
-    const a = await start(bus, "a", { sessionIdleMs: 250 });
-    const b = await start(bus, "b", { maxQueuedBytes: 1024 });
-    try {
+    await withPair(bus, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize();
       // A raw GET stream through B whose reader stops reading after the head (a paused socket pushes back on every runtime).
@@ -487,9 +467,7 @@ describe("cluster failures", () => {
         await probe.body?.cancel();
       }
       assert.equal(status, 404);
-    } finally {
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    }, { a: { sessionIdleMs: 250 }, b: { maxQueuedBytes: 1024 } });
   });
 
   it("names a new session to its client only once every instance can find it", async () => {
@@ -497,9 +475,7 @@ describe("cluster failures", () => {
     const slow = wrap(inner, {
       claim: (i, s, t) => new Promise((resolve) => setTimeout(resolve, 100)).then(() => inner.claim(i, s, t)),
     });
-    const a = await start(slow, "a");
-    const b = await start(slow, "b");
-    try {
+    await withPair(slow, async (a, b) => {
       const onA = new StreamableClient(a.url);
       await onA.initialize(); // its notifications/initialized went to A; the first request goes to B at once
       const res = await through(b.url, onA).call("whoami");
@@ -510,9 +486,7 @@ describe("cluster failures", () => {
       assert.equal(post.status, 202);
       await post.body?.cancel();
       await legacy.close();
-    } finally {
-      await Promise.all([a.server.close(), b.server.close()]);
-    }
+    });
   });
 
   it("refuses a bus that is not one", () => {
