@@ -25,8 +25,7 @@
  *
  * @module
  */
-import { spawn, spawnSync } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import process from "node:process";
@@ -34,6 +33,7 @@ import { createClient } from "redis";
 import { runLoad } from "./loadgen.ts";
 import type { LoadOptions, LoadResult } from "./loadgen.ts";
 import { cpuBusyMicros, cpuMicros, hasProc } from "./proc.ts";
+import { startRedis } from "./redis.ts";
 import { freePort, ROOT, startServer } from "./spawn.ts";
 import type { Started } from "./spawn.ts";
 import { median, renderTable } from "./table.ts";
@@ -84,37 +84,10 @@ setTimeout(() => {
   process.exit(1);
 }, DEADLINE_MS).unref();
 
-/** A throwaway redis-server on a free loopback port, without persistence; ready within 10 s. */
-async function startRedis(): Promise<Running & { url: string }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async () => {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return; // never started, or gone
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server not ready within 10 s:\n${out}`)), 10_000);
-    child.once("error", (error) => reject(new Error(`Cannot start redis-server (${error.message}): install Debian's redis-server package`)));
-    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}:\n${out}`)));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk;
-      if (out.includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  }).catch(async (error) => {
-    await stop();
-    throw error;
-  });
-  return { name: "redis-server", pid: child.pid!, stop, url: `redis://127.0.0.1:${port}` };
+/** A throwaway redis-server on a free loopback port. */
+async function startRedisHere(): Promise<Running & { url: string }> {
+  const redis = await startRedis(await freePort());
+  return { name: "redis-server", pid: redis.child.pid!, stop: redis.stop, url: redis.url };
 }
 
 /** Starts a program with startServer(), unpinned, and records it for stopAll(). */
@@ -245,7 +218,7 @@ const startedAt = Date.now();
 const throughput: ThroughputSample[] = [];
 const latency: LatencySample[] = [];
 try {
-  const redis = await startRedis();
+  const redis = await startRedisHere();
   running.push(redis);
   redisClient = createClient({ url: redis.url });
   redisClient.on("error", () => {});

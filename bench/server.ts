@@ -20,6 +20,7 @@ import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { createServer, RedisBus } from "../mod.ts";
+import { connectRedis } from "./redis.ts";
 import type { ClusterOptions, McpServer } from "../mod.ts";
 
 /**
@@ -55,17 +56,6 @@ function isMain(): boolean {
   if (main !== undefined) return main;
   const entry = process.argv[1];
   return entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url);
-}
-
-/** Two connected node-redis clients, as examples/cluster.ts makes them; imported only when asked for. */
-async function connectRedis(url: string) {
-  const { createClient } = await import("redis");
-  // Fail fast while Redis is away (emcee answers 503) rather than queue commands.
-  const client = createClient({ url, disableOfflineQueue: true });
-  const subscriber = client.duplicate();
-  for (const c of [client, subscriber]) c.on("error", () => {});
-  await Promise.all([client.connect(), subscriber.connect()]);
-  return { client, subscriber, quit: () => Promise.all([client.quit(), subscriber.quit()]).catch(() => {}) };
 }
 
 if (isMain()) {

@@ -7,16 +7,16 @@
  * back under two in-process servers.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { createClient } from "redis";
+import { connectRedis, startRedis } from "../bench/redis.ts";
+import type { RedisProcess } from "../bench/redis.ts";
+import { freePort } from "../bench/spawn.ts";
 import { createServer, RedisBus, RedisEventStore } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { runtimeCommand, startCommand, startExample } from "./_spawn.ts";
@@ -27,33 +27,6 @@ import type { Message } from "./_client.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.once("error", reject);
-  });
-}
-
-/** A throwaway redis-server on `port`, without persistence. */
-function startRedis(port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.once("error", (error) =>
-      reject(new Error(`Cannot start redis-server (${error.message}): install Debian's redis-server package, as .ci/run does`)));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes("Ready to accept connections")) resolve(child);
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}:\n${out}`)));
-  });
-}
-
 function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -62,20 +35,12 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): P
   });
 }
 
-async function connectRedis(url: string) {
-  const client = createClient({ url, disableOfflineQueue: true });
-  const subscriber = client.duplicate();
-  for (const c of [client, subscriber]) c.on("error", () => {});
-  await Promise.all([client.connect(), subscriber.connect()]);
-  return { client, subscriber, quit: () => Promise.all([client.quit(), subscriber.quit()]).catch(() => {}) };
-}
-
 /** Lines an instance printed that start with `prefix` (after its `[emcee PORT]` tag). */
 const linesOf = (instance: Running, prefix: string) =>
   instance.output().split("\n").filter((l) => l.replace(/^\[emcee \d+\] /, "").startsWith(prefix));
 
 describe("cluster over Redis: two processes behind a round-robin proxy", () => {
-  let redis: ChildProcess;
+  let redis: RedisProcess;
   let redisUrl: string;
   const instances: Running[] = [];
   let proxy: Running;
@@ -83,7 +48,7 @@ describe("cluster over Redis: two processes behind a round-robin proxy", () => {
   before(async () => {
     const port = await freePort();
     redis = await startRedis(port);
-    redisUrl = `redis://127.0.0.1:${port}`;
+    redisUrl = redis.url;
     for (let i = 0; i < 2; i++) {
       instances.push(await startExample("cluster.ts", { REDIS_URL: redisUrl, DEBUG: "emcee", SESSION_TTL_MS: "1500" }));
     }
@@ -92,7 +57,7 @@ describe("cluster over Redis: two processes behind a round-robin proxy", () => {
   });
   after(async () => {
     await Promise.all([...instances.map((i) => i.stop()), proxy?.stop()]);
-    if (redis) await stopProcess(redis);
+    await redis?.stop();
   });
 
   /** The instance that is not `port`'s. */
@@ -217,7 +182,7 @@ describe("cluster over Redis: two processes behind a round-robin proxy", () => {
 });
 
 describe("cluster over Redis: Redis goes away and comes back", () => {
-  let redis: ChildProcess;
+  let redis: RedisProcess;
   let port: number;
   const servers: McpServer[] = [];
   const connections: { quit(): Promise<unknown> }[] = [];
@@ -229,7 +194,7 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
   after(async () => {
     await Promise.all(servers.map((s) => s.close()));
     await Promise.all(connections.map((c) => c.quit()));
-    await stopProcess(redis);
+    await redis.stop();
   });
 
   async function instance(name: string, lines: string[]): Promise<{ server: McpServer; url: string }> {
@@ -294,7 +259,7 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
     assert.equal(first.status, 200, `before the outage: ${first.status} ${linesB.join(" | ")}`);
     assert.equal((await first.json() as Message).result.content[0].text, "a");
 
-    await stopProcess(redis);
+    await redis.stop();
     const refused = await viaB();
     assert.equal(refused.status, 503, `during the outage: ${refused.status} ${linesB.join(" | ")}`);
     assert.equal(refused.headers.get("retry-after"), "1");
@@ -333,19 +298,19 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
 });
 
 describe("RedisEventStore: resumable streams kept in Redis", () => {
-  let redis: ChildProcess;
+  let redis: RedisProcess;
   let url: string;
   let connection: Awaited<ReturnType<typeof connectRedis>>;
 
   before(async () => {
     const port = await freePort();
     redis = await startRedis(port);
-    url = `redis://127.0.0.1:${port}`;
+    url = redis.url;
     connection = await connectRedis(url);
   });
   after(async () => {
     await connection.quit();
-    await stopProcess(redis);
+    await redis.stop();
   });
 
   it("numbers events per stream, replays only after an id this session issued, bounds, expires and drops", async () => {
