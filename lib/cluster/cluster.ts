@@ -10,11 +10,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCode, httpError } from "../errors.ts";
+import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { readBody, sendError } from "../http.ts";
-import { serialize } from "../jsonrpc.ts";
+import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
 import { whole } from "../options.ts";
-import type { JsonObject, LogLevel } from "../types.ts";
+import { encodeEvent } from "../sse.ts";
+import type { LogLevel, RequestId } from "../types.ts";
 import type { SessionBus } from "./bus.ts";
 import { remoteRequest, RemoteResponse } from "./remote.ts";
 import type { Frame, WireRequest } from "./remote.ts";
@@ -376,9 +377,8 @@ export class Cluster {
       const message = why === "gone"
         ? "Internal error: the instance serving this session has gone"
         : "Internal error: the answer was lost between instances; try again";
-      for (const id of requestIds(exchange.body)) {
-        res.write(`data: ${serialize({ jsonrpc: "2.0", id, error: { code: ErrorCode.InternalError, message } })}\n\n`);
-      }
+      const error = new JsonRpcError(ErrorCode.InternalError, message);
+      for (const id of requestIds(exchange.body)) res.write(encodeEvent({ data: serialize(failure(id, error)) }));
     }
     res.end();
   }
@@ -412,13 +412,12 @@ export class Cluster {
 }
 
 /** The ids of the requests in a forwarded body, to answer them when their owner dies. */
-function requestIds(body: string | undefined): (string | number)[] {
+function requestIds(body: string | undefined): RequestId[] {
+  let value: unknown;
   try {
-    const value = JSON.parse(body ?? "null");
-    return (Array.isArray(value) ? value : [value])
-      .filter((m: JsonObject | null) => m && typeof m.method === "string" && (typeof m.id === "string" || typeof m.id === "number"))
-      .map((m: JsonObject) => m.id as string | number);
+    value = parseJson(body ?? "null");
   } catch {
     return [];
   }
+  return (Array.isArray(value) ? value : [value]).map(classify).flatMap((m) => m.kind === "request" ? [m.message.id] : []);
 }
