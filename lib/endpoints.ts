@@ -210,6 +210,11 @@ export class Endpoints {
     sendError(res, error);
   }
 
+  /** The ids of the sessions both transports hold (what a cluster instance renews on its bus). */
+  sessionIds(): string[] {
+    return [...this.#legacy.ids(), ...this.#streamable.ids()];
+  }
+
   /** Ends every session of both transports; streams get a `retry:` hint when `retryMs` is given. */
   closeAll(retryMs?: number): void {
     this.#legacy.closeAll(retryMs);

@@ -85,8 +85,6 @@ export class McpServer implements ModernHost {
   #listeners = new Set<(event: ServerEvent) => void>();
   #caps: { version: number; value: JsonObject } | undefined;
   #cluster: Cluster | undefined;
-  /** The ids of the sessions registered on the cluster bus. */
-  #shared = new Set<string>();
 
   /** @param options see {@linkcode ServerOptions} */
   constructor(options: ServerOptions) {
@@ -127,7 +125,7 @@ export class McpServer implements ModernHost {
         maxQueuedBytes: this.streamOptions.maxQueuedBytes!,
         trace: this.trace,
         reportError: (error, where) => this.reportError(error, where),
-        sessionIds: () => [...this.#shared],
+        sessionIds: () => this.#endpoints.sessionIds(),
         serve: (req, res) => this.#endpoints.handle(req, res),
         apply: (event) => this.#apply(event),
       }, options.cluster);
@@ -295,14 +293,10 @@ export class McpServer implements ModernHost {
     trace?.(`session ${session.id} opened`);
     const cluster = shared ? this.#cluster : undefined;
     const claimed = cluster?.claim(session.id);
-    if (cluster) this.#shared.add(session.id);
     session.onClose(() => {
       this.#sessions.delete(session);
       trace?.(`session ${session.id} closed`);
-      if (cluster) {
-        this.#shared.delete(session.id);
-        cluster.release(session.id);
-      }
+      cluster?.release(session.id);
     });
     if (this.#idleMs > 0 && !this.#sweeper) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleMs / 2, 60_000));

@@ -43,6 +43,11 @@ export class LegacySseTransport {
     this.#endpoint = `${basePath}/messages?sessionId=`;
   }
 
+  /** The ids of the sessions this instance holds. */
+  ids(): IterableIterator<string> {
+    return this.#sessions.keys();
+  }
+
   /** Whether this instance holds session `id`. */
   has(id: string): boolean {
     return this.#sessions.has(id);

@@ -87,6 +87,11 @@ export class StreamableHttpTransport {
     return this.#options.stateless === true;
   }
 
+  /** The ids of the sessions this instance holds. */
+  ids(): IterableIterator<string> {
+    return this.#sessions.keys();
+  }
+
   /** Whether this instance holds session `id`. */
   has(id: string): boolean {
     return this.#sessions.has(id);
