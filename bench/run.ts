@@ -3,8 +3,10 @@
  * CPU 1; this load generator pins itself to CPU 0), in an interleaved order
  * over several repetitions, and measures per transport: calls/s and server
  * CPU µs/call at 8 sessions × 4 in flight, latency percentiles at 1 × 1,
- * idle KiB per open session and cold start. Prints medians with ratios to
- * the bare floor and writes every sample to `.bench/latest.json`.
+ * idle KiB per open session and cold start. On Node it then bundles each
+ * server into one file and times its cold start on plain `node`, and sizes
+ * the library's bundle (bundle.ts). Prints medians with ratios to the bare
+ * floor and writes every sample to `.bench/latest.json`.
  *
  *   npm run bench                       3 repetitions (about 5 minutes)
  *   npm run bench:quick                 1 short repetition (a smoke run)
@@ -16,8 +18,10 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import process from "node:process";
+import { bundleServer, librarySize } from "./bundle.ts";
+import type { BundleSize } from "./bundle.ts";
 import { idleMemory } from "./idle.ts";
 import type { IdleResult } from "./idle.ts";
 import { runLoad } from "./loadgen.ts";
@@ -179,6 +183,44 @@ for (let rep = 0; rep < config.reps; rep++) {
   }
 }
 
+/** Each contestant bundled into one file (bundle.ts): its size, and cold starts on plain node, both transports per repetition. */
+interface Bundled {
+  bytes: Record<string, number>;
+  coldStartMs: Record<string, number[]>;
+  library: BundleSize;
+}
+
+async function measureBundles(): Promise<Bundled> {
+  const files: Record<string, string> = {};
+  const bytes: Record<string, number> = {};
+  const coldStartMs: Record<string, number[]> = {};
+  for (const server of servers) {
+    files[server] = await bundleServer(server, SERVERS[server]!);
+    bytes[server] = statSync(files[server]!).size;
+    coldStartMs[server] = [];
+  }
+  for (let rep = 0; rep < config.reps; rep++) {
+    for (const server of servers.map((_, i) => servers[(i + rep) % servers.length]!)) {
+      for (const transport of TRANSPORTS) {
+        const started = await startServer(files[server]!, { runtime: "plain", transport });
+        coldStartMs[server]!.push(started.coldStartMs);
+        await started.stop();
+      }
+    }
+  }
+  return { bytes, coldStartMs, library: await librarySize() };
+}
+
+const bundled = runtime === "node" ? await measureBundles() : undefined;
+const bundleBlock = (b: Bundled): Block => ({
+  title: "one bundled file, plain node",
+  rows: [
+    { label: "server file KB (minified)", values: Object.fromEntries(servers.map((s) => [s, b.bytes[s]! / 1000])), digits: 1 },
+    { label: "cold start ms", values: Object.fromEntries(servers.map((s) => [s, median(b.coldStartMs[s]!)])) },
+  ],
+});
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
+
 const completed = samples.reduce((n, s) => n + s.latency.completed + s.throughput.completed, 0);
 const checked = samples.reduce((n, s) => n + s.latency.checked + s.throughput.checked, 0);
 const errors = samples.reduce((n, s) => n + s.latency.errors + s.throughput.errors, 0);
@@ -197,7 +239,7 @@ medians of ${config.reps} repetition(s)${quick ? " (quick)" : ""}
 servers run as: ${launcher}; ${pinning}
 ratio = value ÷ bare (the floor, 1.00×); calls/s higher is better, everything else lower
 
-${renderTable(blocks(samples), servers)}
+${renderTable([...blocks(samples), ...bundled ? [bundleBlock(bundled)] : []], servers)}
 
 - every result was checked: ${checked} of ${completed} correct, ${errors} errors; ${seconds} s${quick ? `
 - quick: windows too short for a warm JIT and too few sessions for memory; a smoke run, not figures to quote` : ""}
@@ -206,10 +248,14 @@ ${renderTable(blocks(samples), servers)}
 - other use of CPU ${SERVER_CPU}: busy time on the servers' CPU not spent by the server (interrupts, other
   processes); tens of % mean a noisy machine, so trust CPU µs/call over calls/s
 - cold start: spawn until an initialize succeeds (idle and load processes both counted)${runtime === "node" ? `
-- sdk: one McpServer per session as in its examples; its Streamable replies are event streams (SDK default)` : ""}`);
+- sdk: one McpServer per session as in its examples; its Streamable replies are event streams (SDK default)` : ""}${bundled ? `
+- one bundled file: each server file and its imports bundled by esbuild as \`npm run bundle\` does, run as \`node <file>.mjs\`;
+  cold start over both transports and every repetition
+- npm run bundle (dist/emcee.js, the library alone): ${kb(bundled.library.minified)} minified, \
+${kb(bundled.library.gzipped)} gzipped; the playground page is ${kb(bundled.library.playground)} of it` : ""}`);
 
 mkdirSync(`${ROOT}.bench`, { recursive: true });
-const raw = { runtime, version, node: process.version, pinned: CAN_PIN, config, samples };
+const raw = { runtime, version, node: process.version, pinned: CAN_PIN, config, samples, bundled };
 writeFileSync(`${ROOT}.bench/latest.json`, JSON.stringify(raw, null, 2));
 console.log(`raw samples: .bench/latest.json`);
 if (errors > 0 || checked !== completed) process.exitCode = 1;

@@ -6,7 +6,8 @@
  *
  * On Node every server runs as `node --import tsx <file>`, so all pay the
  * same loader cost; on Deno (`deno run -A`) and Bun (`bun <file>`) the
- * runtime's own TypeScript support runs it.
+ * runtime's own TypeScript support runs it. Bundled servers (bundle.ts) run
+ * as plain `node <file>.mjs`.
  *
  * @module
  */
@@ -19,8 +20,8 @@ import { fileURLToPath } from "node:url";
 import { openSession } from "./transports.ts";
 import type { Target, TransportName } from "./transports.ts";
 
-/** A runtime that runs the servers. */
-export type Runtime = "node" | "deno" | "bun";
+/** A runtime that runs the servers; `plain` is `node <file>` without tsx, for bundled `.mjs` files. */
+export type Runtime = "node" | "deno" | "bun" | "plain";
 
 /** The project root, where `node_modules/.bin` and `tsx` are found. */
 export const ROOT: string = fileURLToPath(new URL("..", import.meta.url));
@@ -48,6 +49,8 @@ export interface Started {
 export function commandFor(runtime: Runtime, file: string, cpu: number | null): string[] {
   const run = runtime === "node"
     ? [process.execPath, "--import", "tsx", file]
+    : runtime === "plain"
+    ? [process.execPath, file]
     : runtime === "deno"
     ? [`${ROOT}node_modules/.bin/deno`, "run", "-A", file]
     : [`${ROOT}node_modules/.bin/bun`, file];
@@ -56,7 +59,7 @@ export function commandFor(runtime: Runtime, file: string, cpu: number | null): 
 
 /** The version `runtime` reports, e.g. `node v20.20.2`, `deno 2.9.6`, `bun 1.4.5`. */
 export function runtimeVersion(runtime: Runtime): string {
-  if (runtime === "node") return `node ${process.version}`;
+  if (runtime === "node" || runtime === "plain") return `node ${process.version}`;
   const out = spawnSync(`${ROOT}node_modules/.bin/${runtime}`, ["--version"], { encoding: "utf8" }).stdout ?? "";
   const first = out.split("\n")[0]!.trim(); // "deno 2.9.6 (stable, …)" or "1.4.5"
   return first.startsWith(runtime) ? first.split(" (")[0]! : `${runtime} ${first}`;
