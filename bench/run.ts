@@ -62,6 +62,8 @@ const SERVERS: Record<string, string> = {
 };
 // The SDK is measured on Node only: the other runtimes compare emcee with the floor on the same runtime.
 const servers = runtime === "node" ? ["bare", "sdk", "emcee"] : ["bare", "emcee"];
+/** The servers in repetition `rep`'s order: rotated, so no contestant always goes first. */
+const rotation = (rep: number) => servers.map((_, i) => servers[(i + rep) % servers.length]!);
 
 /** A load result with the CPU time spent over its window. */
 type Measured = LoadResult & {
@@ -164,7 +166,7 @@ const started = Date.now();
 const samples: Sample[] = [];
 for (let rep = 0; rep < config.reps; rep++) {
   // Rotate the server order and alternate the transport order, so no contestant always goes first.
-  const order = servers.map((_, i) => servers[(i + rep) % servers.length]!);
+  const order = rotation(rep);
   const transports = rep % 2 ? [...TRANSPORTS].reverse() : [...TRANSPORTS];
   for (const server of order) {
     for (const transport of transports) {
@@ -200,7 +202,7 @@ async function measureBundles(): Promise<Bundled> {
     coldStartMs[server] = [];
   }
   for (let rep = 0; rep < config.reps; rep++) {
-    for (const server of servers.map((_, i) => servers[(i + rep) % servers.length]!)) {
+    for (const server of rotation(rep)) {
       for (const transport of TRANSPORTS) {
         const started = await startServer(files[server]!, { runtime: "plain", transport });
         coldStartMs[server]!.push(started.coldStartMs);
