@@ -144,9 +144,9 @@ export async function dispatchRequest(
     ? new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: ${method}`)
     : !session.initialized && !BEFORE_INIT.has(method)
     ? new JsonRpcError(ErrorCode.InvalidRequest, `Cannot call ${method}: send initialize first`)
-    : session.inflight.has(id)
+    : session.running(id)
     ? new JsonRpcError(ErrorCode.InvalidRequest, `Invalid request: id ${preview(id)} is already in use`)
-    : session.inflight.size >= core.maxInflight
+    : session.inflightCount >= core.maxInflight
     ? new JsonRpcError(ErrorCode.InvalidRequest, `Too many requests in flight: this session may run ${core.maxInflight} at once`)
     : undefined;
   if (refused || !handler) {
@@ -154,7 +154,10 @@ export async function dispatchRequest(
     return failure(id, refused);
   }
   const running = new Running();
-  session.inflight.set(id, running);
+  // initialize cannot be cancelled (2025-03-26 §Cancellation) and comes first: left untracked, a session
+  // that never calls anything has no in-flight map.
+  const tracked = method !== "initialize";
+  if (tracked) session.inflight.set(id, running);
   const started = core.trace && Date.now();
   let outcome = "cancelled";
   try {
@@ -168,7 +171,7 @@ export async function dispatchRequest(
     outcome = `error ${error instanceof JsonRpcError ? error.code : ErrorCode.InternalError}`;
     return failure(id, error);
   } finally {
-    if (session.inflight.get(id) === running) session.inflight.delete(id);
+    if (tracked && session.running(id) === running) session.inflight.delete(id);
     session.lastActive = Date.now();
     if (core.trace) trace(core, session, method, id, outcome, Date.now() - started!);
   }
@@ -212,7 +215,7 @@ export function dispatchNotification(
       // Cancellation refers to a request in the same direction; unknown or finished ids are ignored.
       const requestId = params.requestId;
       if (typeof requestId !== "string" && typeof requestId !== "number") return;
-      const running = session.inflight.get(requestId);
+      const running = session.running(requestId);
       if (running) {
         session.inflight.delete(requestId);
         running.abort(new Cancelled(`Cancelled by the client${typeof params.reason === "string" ? `: ${params.reason}` : ""}`));

@@ -35,7 +35,7 @@ import type {
   ResourceTemplate,
   ResourceTemplateDefinition,
 } from "./resources.ts";
-import type { Session } from "./session.ts";
+import type { Session, SessionWatcher } from "./session.ts";
 import type { SseWriterOptions } from "./sse.ts";
 import { defineTool } from "./tools.ts";
 import { serveStdio } from "./transports/stdio.ts";
@@ -83,6 +83,9 @@ export class McpServer implements ModernHost {
   readonly trace: ((line: string) => void) | undefined;
   #http: HttpServer | undefined;
   #listeners = new Set<(event: ServerEvent) => void>();
+  // One watcher for every session: an idle session holds no closure of its own.
+  #watcher: SessionWatcher = { sessionClosed: (session) => this.#untrack(session, false) };
+  #sharedWatcher: SessionWatcher = { sessionClosed: (session) => this.#untrack(session, true) };
   #caps: { version: number; value: JsonObject } | undefined;
   #cluster: Cluster | undefined;
 
@@ -289,20 +292,20 @@ export class McpServer implements ModernHost {
    */
   track(session: Session, shared = false): Promise<void> | undefined {
     this.#sessions.add(session);
-    const trace = session.id ? this.trace : undefined;
-    trace?.(`session ${session.id} opened`);
-    const cluster = shared ? this.#cluster : undefined;
-    const claimed = cluster?.claim(session.id);
-    session.onClose(() => {
-      this.#sessions.delete(session);
-      trace?.(`session ${session.id} closed`);
-      cluster?.release(session.id);
-    });
+    if (session.id) this.trace?.(`session ${session.id} opened`);
+    const claimed = shared ? this.#cluster?.claim(session.id) : undefined;
+    session.onClose(shared ? this.#sharedWatcher : this.#watcher);
     if (this.#idleMs > 0 && !this.#sweeper) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.#idleMs / 2, 60_000));
       this.#sweeper.unref?.();
     }
     return claimed;
+  }
+
+  #untrack(session: Session, shared: boolean): void {
+    this.#sessions.delete(session);
+    if (session.id) this.trace?.(`session ${session.id} closed`);
+    if (shared) this.#cluster?.release(session.id);
   }
 
   /** @internal Refuses a new session when full or shutting down. */
@@ -420,7 +423,7 @@ export class McpServer implements ModernHost {
     this.#http = undefined;
     const stopped = http && new Promise<void>((resolve) => http.close(() => resolve()));
     http?.closeIdleConnections?.();
-    while (Date.now() < deadline && [...this.#sessions].some((s) => s.inflight.size > 0)) {
+    while (Date.now() < deadline && [...this.#sessions].some((s) => s.inflightCount > 0)) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(20, deadline - Date.now())));
     }
     this.#endpoints.closeAll(SHUTDOWN_RETRY_MS);

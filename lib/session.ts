@@ -38,6 +38,17 @@ export interface Channel {
   closeSseStream?: (retryMs: number) => void;
 }
 
+/**
+ * Told when a session ends. One watcher can serve every session of a
+ * transport, so watching costs an idle session no closure of its own.
+ */
+export interface SessionWatcher {
+  sessionClosed(session: Session): void;
+}
+
+/** What {@linkcode Session.onClose} accepts. */
+export type CloseListener = (() => void) | SessionWatcher;
+
 /** The oldest protocol a client without a version header is assumed to speak (2025-06-18 §2.4). */
 export const DEFAULT_HTTP_VERSION = "2025-03-26";
 
@@ -93,16 +104,16 @@ export class Session {
   quiet = false;
   /** Answers and collects questions to the client in the 2026-07-28 era (MRTR). */
   broker: InputBroker | undefined;
-  /** Requests running for this client, by id, so `notifications/cancelled` can stop them. */
-  readonly inflight: Map<RequestId, Running> = new Map();
 
   #send: Send | undefined;
-  // Made on first use: most sessions never subscribe or get asked anything, and idle sessions should be small.
+  // Made on first use: an idle session should be small (most never subscribe, get asked anything, or even call).
+  #inflightMap: Map<RequestId, Running> | undefined;
   #pendingMap: Map<RequestId, Pending> | undefined;
   #nextId = 0;
   #controller: AbortController | undefined;
   #closed = false;
-  #closeListeners: (() => void)[] = [];
+  // Usually one or two watchers: held as they are, an array only from the third.
+  #closeListeners: CloseListener | CloseListener[] | undefined;
 
   /**
    * @param id the session id
@@ -111,6 +122,21 @@ export class Session {
   constructor(id: string, send?: Send) {
     this.id = id;
     this.#send = send;
+  }
+
+  /** Requests running for this client, by id, so `notifications/cancelled` can stop them. */
+  get inflight(): Map<RequestId, Running> {
+    return this.#inflightMap ??= new Map();
+  }
+
+  /** The running request with this id, if any (without making the map). */
+  running(id: RequestId): Running | undefined {
+    return this.#inflightMap?.get(id);
+  }
+
+  /** How many requests are running (without making the map). */
+  get inflightCount(): number {
+    return this.#inflightMap?.size ?? 0;
   }
 
   /** Resource URIs this session subscribed to. */
@@ -225,13 +251,16 @@ export class Session {
 
   /** Whether the session may be expired: nothing running, no stream open, quiet since `before`. */
   idleSince(before: number): boolean {
-    return this.inflight.size === 0 && this.openStreams === 0 && (this.#pendingMap?.size ?? 0) === 0 && this.lastActive < before;
+    return this.inflightCount === 0 && this.openStreams === 0 && (this.#pendingMap?.size ?? 0) === 0 && this.lastActive < before;
   }
 
-  /** Runs `listener` once when the session ends. */
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else this.#closeListeners.push(listener);
+  /** Tells `listener` once when the session ends (at once if it has). */
+  onClose(listener: CloseListener): void {
+    const listeners = this.#closeListeners;
+    if (this.closed) notify(listener, this);
+    else if (listeners === undefined) this.#closeListeners = listener;
+    else if (Array.isArray(listeners)) listeners.push(listener);
+    else this.#closeListeners = [listeners, listener];
   }
 
   /** Set when the client ended the session's only request itself (a closed stream, `notifications/cancelled`). */
@@ -243,9 +272,17 @@ export class Session {
     const reason = new ClientError("The session has ended");
     this.#closed = true;
     this.#controller?.abort(reason);
-    for (const running of this.inflight.values()) running.abort(reason);
-    this.inflight.clear();
+    if (this.#inflightMap) for (const running of this.#inflightMap.values()) running.abort(reason);
+    this.#inflightMap?.clear();
     this.#send = undefined;
-    for (const listener of this.#closeListeners.splice(0)) listener();
+    const listeners = this.#closeListeners;
+    this.#closeListeners = undefined;
+    if (Array.isArray(listeners)) for (const listener of listeners) notify(listener, this);
+    else if (listeners) notify(listeners, this);
   }
+}
+
+function notify(listener: CloseListener, session: Session): void {
+  if (typeof listener === "function") listener();
+  else listener.sessionClosed(session);
 }

@@ -779,3 +779,52 @@ describe("idle expiry counts from the end of a session's last activity", () => {
     await (await client.delete()).text();
   });
 });
+
+describe("idle Streamable HTTP sessions stay small", () => {
+  let server: McpServer;
+  let base: string;
+
+  before(async () => {
+    server = createServer({ name: "idle-size", version: "1.0.0" });
+    server.tool("add", { inputSchema: { type: "object", properties: { a: { type: "number" } } } }, ({ a }) => String(a));
+    ({ url: base } = await server.listen({ port: 0 }));
+  });
+
+  after(() => server.close());
+
+  // Raw node:http, one connection per POST: fetch's own bookkeeping would count in this process's heap.
+  const post = (body: unknown, sessionId?: string) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      const headers: Record<string, string> = { accept: BOTH, "content-type": "application/json" };
+      if (sessionId) Object.assign(headers, { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" });
+      const req = httpRequest(`${base}/mcp`, { method: "POST", agent: false, headers }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.headers["mcp-session-id"] as string | undefined));
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify(body));
+    });
+  const initialize = async () => {
+    const params = { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "idle", version: "0" } };
+    const id = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params });
+    await post({ jsonrpc: "2.0", method: "notifications/initialized" }, id);
+  };
+  const open = async (count: number) => {
+    for (let i = 0; i < count; i += CONCURRENCY) await Promise.all(Array.from({ length: CONCURRENCY }, initialize));
+  };
+
+  // A session that initialized and went quiet holds its record, its id and what the client declared;
+  // maps for requests, streams and subscriptions come with first use. Measured on Node 20: ~835 bytes
+  // (1,590 when every session made its maps up front and kept a closure per watcher).
+  it("2,000 more initialized sessions grow the heap by under 1,100 bytes each after a full GC", LONG, async () => {
+    if (!gc) return console.log("idle size: skipped: this runtime offers no GC hook");
+    await open(500); // code, maps and the first pages of the session table
+    const before = await settledHeap();
+    await open(2000);
+    const after = await settledHeap();
+    const perSession = (after - before) / 2000;
+    console.log(`idle size: ${perSession.toFixed(0)} bytes of heap per idle Streamable session`);
+    assert.equal(server.sessionCount, 2500);
+    assert.ok(perSession < 1100, `${perSession.toFixed(0)} bytes per idle session`);
+  });
+});

@@ -89,7 +89,8 @@ export class Stream {
 
 /** Where a session keeps its live streams, for resumption. */
 export interface StreamTable {
-  streams: Map<string, Stream>;
+  /** Made with the session's first stream: many sessions never open one. */
+  streams: Map<string, Stream> | undefined;
   nextStream: number;
   store: EventStore | undefined;
 }
@@ -158,7 +159,7 @@ export class Reply {
     if (this.#stream) {
       // The spec asks the server to close the stream once every response is sent.
       this.#stream.close();
-      table?.streams.delete(this.#stream.id);
+      table?.streams?.delete(this.#stream.id);
     } else if (res.writableEnded || res.destroyed) {
       return;
     } else if (this.#collected.length === 0) {
@@ -185,7 +186,7 @@ export class Reply {
     if (!accept.sse || res.headersSent) return false;
     const id = table ? String(table.nextStream++) : "0";
     const stream = new Stream(id, session, table?.store);
-    table?.streams.set(id, stream);
+    if (table) (table.streams ??= new Map()).set(id, stream);
     const conn = new SseWriter(res, streamOptions);
     session.holdOpen(conn);
     stream.attach(conn);

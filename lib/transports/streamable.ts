@@ -21,6 +21,7 @@ import type { Accepts } from "../http.ts";
 import { classify, failure, parseJson } from "../jsonrpc.ts";
 import type { Classified } from "../jsonrpc.ts";
 import { DEFAULT_HTTP_VERSION, Session } from "../session.ts";
+import type { SessionWatcher } from "../session.ts";
 import { SseWriter } from "../sse.ts";
 import { Reply, Stream } from "./reply.ts";
 import type { StreamTable } from "./reply.ts";
@@ -71,6 +72,15 @@ export class StreamableHttpTransport {
   #options: StreamableOptions;
   #sessions = new Map<string, Entry>();
   #retryMs: number | undefined;
+  // One watcher for every session: an idle session holds no closure of its own.
+  #watcher: SessionWatcher = {
+    sessionClosed: (session) => {
+      const entry = this.#sessions.get(session.id);
+      this.#sessions.delete(session.id);
+      if (entry?.streams) for (const stream of entry.streams.values()) stream.close(this.#retryMs);
+      this.store?.drop(session.id);
+    },
+  };
 
   /**
    * @param host the server
@@ -259,7 +269,7 @@ export class StreamableHttpTransport {
       const lastEventId = typeof header === "string" ? header : undefined;
       const found = lastEventId !== undefined && this.store ? this.store.after(session.id, lastEventId) : undefined;
       // The stream as it is now: one that ends while an asynchronous store answers still knows its last event.
-      const live = found instanceof Promise ? entry!.streams.get(parseEventId(lastEventId!)?.streamId ?? "") : undefined;
+      const live = found instanceof Promise ? entry!.streams?.get(parseEventId(lastEventId!)?.streamId ?? "") : undefined;
       const replay = found instanceof Promise ? await found.catch(storeUnavailable) : found;
       const conn = new SseWriter(res, this.host.streamOptions);
       session.holdOpen(conn);
@@ -272,15 +282,15 @@ export class StreamableHttpTransport {
           if (!more) break;
           last = replayOn(conn, more.events) ?? last;
         }
-        const open = entry!.streams.get(replay.streamId);
+        const open = entry!.streams?.get(replay.streamId);
         if (open && !conn.closed) open.attach(conn);
         else conn.close();
         return;
       }
-      let standalone = entry!.streams.get("standalone");
+      let standalone = entry!.streams?.get("standalone");
       if (!standalone) {
         standalone = new Stream("standalone", session, this.store);
-        entry!.streams.set("standalone", standalone);
+        (entry!.streams ??= new Map()).set("standalone", standalone);
         const stream = standalone;
         session.setChannel((message) => stream.write(message));
       }
@@ -317,14 +327,10 @@ export class StreamableHttpTransport {
     const session = new Session(id);
     session.auth = principal;
     session.authKey = principalKey(principal);
-    const entry: Entry = { session, streams: new Map(), nextStream: 1, store: this.store };
+    const entry: Entry = { session, streams: undefined, nextStream: 1, store: this.store };
     this.#sessions.set(id, entry);
     const claimed = this.host.track(session, true);
-    session.onClose(() => {
-      this.#sessions.delete(id);
-      for (const stream of entry.streams.values()) stream.close(this.#retryMs);
-      this.store?.drop(id);
-    });
+    session.onClose(this.#watcher);
     res.setHeader("mcp-session-id", id);
     return { session, entry, claimed };
   }
