@@ -245,7 +245,7 @@ export class RequestContext implements Context {
     return this.#session.request(method, params as JsonObject, {
       signal: this.signal,
       timeoutMs: this.#timeoutMs,
-      send: this.#channel.send,
+      send: (message) => this.#channel.send(message),
     });
   }
 }

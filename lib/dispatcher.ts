@@ -87,7 +87,7 @@ async function callToolMethod(call: Call): Promise<JsonObject> {
     running.deadline = Date.now() + ms;
     call.core.deadlines.watch(running);
     return await new Promise<JsonObject>((resolve, reject) => {
-      run.then((result) => resolve(result as unknown as JsonObject), reject);
+      (run as unknown as Promise<JsonObject>).then(resolve, reject);
       running.onAbort = () => {
         run.catch(() => {}); // it may still settle; nobody listens then
         // A timeout answers isError; a cancellation answers nothing (the response is silenced).

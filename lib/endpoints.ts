@@ -37,9 +37,9 @@ export type EndpointOptions = Pick<
   | "playground"
 >;
 
-/** Finds the session id a request names, where its endpoint takes one. */
-type SessionOf = (req: IncomingMessage, query: URLSearchParams) => string | null | undefined;
-const byQuery: SessionOf = (_req, query) => query.get("sessionId");
+/** Finds the session id a request names, where its endpoint takes one; `search` is the query string. */
+type SessionOf = (req: IncomingMessage, search: string) => string | null | undefined;
+const byQuery: SessionOf = (_req, search) => search === "" ? null : new URLSearchParams(search).get("sessionId");
 const byHeader: SessionOf = (req) => req.headers["mcp-session-id"] as string | undefined;
 
 /**
@@ -53,8 +53,9 @@ export type RouteHandler = (
   params: Record<string, string>,
 ) => unknown;
 
-type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, query: URLSearchParams) => unknown;
-type McpHandler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams, principal: unknown) => unknown;
+/** A route; `search` is the query string without its "?" (parsed only by the routes that read it). */
+type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, search: string) => unknown;
+type McpHandler = (req: IncomingMessage, res: ServerResponse, search: string, principal: unknown) => unknown;
 
 function normaliseBase(base: string): string {
   const trimmed = base.replace(/\/+$/, "");
@@ -102,7 +103,21 @@ export class Endpoints {
     const mcp = (method: string, path: string, handler: McpHandler, sessionOf?: SessionOf) => {
       const full = `${base}${path}`;
       methods.set(full, [...methods.get(full) ?? [], method]);
-      this.#router.add(method, full, async (req, res, _params, query) => {
+      const waits = authenticate !== undefined || (cluster !== undefined && sessionOf !== undefined);
+      const admitted = async (req: IncomingMessage, res: ServerResponse, search: string) => {
+        const principal = authenticate ? await authenticateRequest(authenticate, req, metadataPaths?.url(req)) : undefined;
+        if (cluster && sessionOf && !isForwarded(req)) {
+          // A session another instance holds: served there (the owner checks the principal again).
+          const id = sessionOf(req, search);
+          if (id && !held(id)) {
+            const local = await cluster.forward(id, req, res, full);
+            if (!local) return;
+            req = local;
+          }
+        }
+        return handler(req, res, search, principal);
+      };
+      this.#router.add(method, full, (req, res, _params, search) => {
         const forbidden = guard(req);
         // Only an origin the guard admits is named in CORS headers, so a refused page cannot read the refusal.
         if (cors && !forbidden) corsHeaders(req, res);
@@ -110,22 +125,13 @@ export class Endpoints {
           ? httpError(503, ErrorCode.InvalidRequest, "Service unavailable: the server is shutting down", { "retry-after": "5", connection: "close" })
           : undefined);
         if (refused) return sendError(res, refused);
-        const principal = authenticate ? await authenticateRequest(authenticate, req, metadataPaths?.url(req)) : undefined;
-        if (cluster && sessionOf && !isForwarded(req)) {
-          // A session another instance holds: served there (the owner checks the principal again).
-          const id = sessionOf(req, query);
-          if (id && !held(id)) {
-            const local = await cluster.forward(id, req, res, full);
-            if (!local) return;
-            req = local;
-          }
-        }
-        return handler(req, res, query, principal);
+        // Without authentication or a cluster nothing waits here: straight on to the transport.
+        return waits ? admitted(req, res, search) : handler(req, res, search, undefined);
       });
     };
     if (!modernOnly) {
       mcp("GET", "/sse", (req, res, _q, principal) => legacy.open(req, res, principal));
-      mcp("POST", "/messages", (req, res, query, principal) => legacy.post(req, res, query, principal), byQuery);
+      mcp("POST", "/messages", (req, res, search, principal) => legacy.post(req, res, byQuery(req, search), principal), byQuery);
     }
     mcp("POST", "/mcp", (req, res, _q, principal) => streamable.post(req, res, principal), streamable.stateless ? undefined : byHeader);
     if (!streamable.stateless) {
@@ -195,9 +201,8 @@ export class Endpoints {
       sendError(res, httpError(405, ErrorCode.InvalidRequest, `Method not allowed: ${path} accepts ${allow}`, { allow }));
       return;
     }
-    const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
     try {
-      const done = match.value(req, res, match.params, query);
+      const done = match.value(req, res, match.params, q === -1 ? "" : url.slice(q + 1));
       if (done instanceof Promise) done.catch((error) => this.#fail(req, res, path, error));
     } catch (error) {
       this.#fail(req, res, path, error);

@@ -331,6 +331,7 @@ export async function serveModern(
   }
   const reply = new Reply({
     res,
+    headers: req.headers,
     accept,
     session,
     streamOptions: host.streamOptions,
@@ -339,7 +340,7 @@ export async function serveModern(
     batch: false,
     status: (responses) => statusOf(responses[0]!),
   });
-  reply.answer(await runModern(host, session, request, handler, reply.channel(req)));
+  reply.answer(await runModern(host, session, request, handler, reply));
   session.close();
 }
 

@@ -15,6 +15,8 @@ export class Running {
   onAbort: (() => void) | undefined;
   /** When a tool call must have answered (ms since the epoch); 0 for none. */
   deadline = 0;
+  /** @internal Where the server's deadline sweep keeps it; -1 when not watched. */
+  slot = -1;
 
   /** Whether the request was aborted. */
   get aborted(): boolean {

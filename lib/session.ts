@@ -26,8 +26,8 @@ export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 /** Where one request's related messages go, and what else its transport offers. */
 export interface Channel {
-  /** Sends a message related to the request (progress, logs, server→client requests). */
-  send: Send;
+  /** Sends a message related to the request (progress, logs, server→client requests); may be a method, so call it on the channel. */
+  send(message: JsonRpcMessage): void;
   /** The HTTP headers that carried the request. */
   headers?: Headers;
   /**

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { EventStore } from "../event_store.ts";
 import type { Accepts } from "../http.ts";
 import { serialize } from "../jsonrpc.ts";
-import type { Channel, Session } from "../session.ts";
+import type { Channel, Headers, Session } from "../session.ts";
 import { SseWriter } from "../sse.ts";
 import type { SseWriterOptions } from "../sse.ts";
 import type { JsonRpcMessage, JsonRpcResponse } from "../types.ts";
@@ -98,6 +98,8 @@ export interface StreamTable {
 /** What a {@linkcode Reply} needs to know. */
 export interface ReplyInit {
   res: ServerResponse;
+  /** The POST's request headers. */
+  headers: Headers;
   accept: Accepts;
   session: Session;
   streamOptions: SseWriterOptions;
@@ -113,9 +115,9 @@ export interface ReplyInit {
 
 /**
  * The reply to one POST that holds requests: JSON until a related message
- * needs a stream, then SSE.
+ * needs a stream, then SSE. It is also the channel of the POST's requests.
  */
-export class Reply {
+export class Reply implements Channel {
   #init: ReplyInit;
   #pending: number;
   #collected: JsonRpcResponse[] = [];
@@ -133,19 +135,24 @@ export class Reply {
     return this.#stream !== undefined;
   }
 
-  /** The channel of each request in this POST. */
-  channel(req: IncomingMessage): Channel {
+  /** The POST's headers, for its requests' contexts. */
+  get headers(): Headers {
+    return this.#init.headers;
+  }
+
+  /** Sends a message related to a request of this POST: on the reply's stream, opened for it if need be. */
+  send(message: JsonRpcMessage): void {
+    if (this.#openStream()) this.#stream!.write(message);
+    else this.#init.session.send(message); // a JSON-only client: the GET stream, if it keeps one
+  }
+
+  /** Ends the reply's connection while its stream lives on (2025-11-25 SSE polling). */
+  closeSseStream(retryMs: number): void {
     const { table, session } = this.#init;
-    return {
-      send: (message) => this.#related(message),
-      headers: req.headers,
-      closeSseStream: (retryMs) => {
-        // SSE polling is a 2025-11-25 feature: older clients cannot resume a stream they never got an id on.
-        if (table?.store && atLeast(session.protocolVersion, "2025-11-25") && this.#openStream()) {
-          this.#stream!.release(retryMs);
-        }
-      },
-    };
+    // SSE polling is a 2025-11-25 feature: older clients cannot resume a stream they never got an id on.
+    if (table?.store && atLeast(session.protocolVersion, "2025-11-25") && this.#openStream()) {
+      this.#stream!.release(retryMs);
+    }
   }
 
   /** Takes one request's response (undefined when it was cancelled). */
@@ -173,11 +180,6 @@ export class Reply {
       });
       res.end(body);
     }
-  }
-
-  #related(message: JsonRpcMessage): void {
-    if (this.#openStream()) this.#stream!.write(message);
-    else this.#init.session.send(message); // a JSON-only client: the GET stream, if it keeps one
   }
 
   #openStream(): boolean {

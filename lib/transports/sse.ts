@@ -15,6 +15,7 @@ import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { isJsonContentType, readBody, sendError, sendJson } from "../http.ts";
 import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
 import { Session } from "../session.ts";
+import type { Channel, Headers } from "../session.ts";
 import { SseWriter } from "../sse.ts";
 import type { JsonRpcMessage } from "../types.ts";
 
@@ -25,7 +26,7 @@ import type { JsonRpcMessage } from "../types.ts";
  * ```ts
  * const legacy = new LegacySseTransport(host, "/tools");
  * // GET /tools/sse      → legacy.open(req, res)
- * // POST /tools/messages → legacy.post(req, res)
+ * // POST /tools/messages?sessionId=… → legacy.post(req, res, sessionId)
  * ```
  */
 export class LegacySseTransport {
@@ -98,10 +99,11 @@ export class LegacySseTransport {
   /**
    * Accepts one message for a session: 202 at once, the reply on the stream.
    * Every refusal carries a JSON-RPC error with `"id": null`.
+   *
+   * @param id the `sessionId` query parameter, absent when the URL has none
    */
-  async post(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, principal?: unknown): Promise<void> {
+  async post(req: IncomingMessage, res: ServerResponse, id: string | null | undefined, principal?: unknown): Promise<void> {
     try {
-      const id = query.get("sessionId");
       if (!id) throw httpError(400, ErrorCode.InvalidRequest, "Bad request: the sessionId query parameter is missing");
       const session = this.#sessions.get(id);
       // Another principal presenting this id learns nothing: the same 404 as for no session at all.
@@ -123,8 +125,7 @@ export class LegacySseTransport {
       else if (message.kind === "notification") {
         dispatchNotification(session, message.message, this.#host);
       } else {
-        const channel = { send: (m: JsonRpcMessage) => session.send(m), headers: req.headers };
-        const response = await dispatchRequest(this.#host, session, message.message, channel);
+        const response = await dispatchRequest(this.#host, session, message.message, new StreamChannel(session, req.headers));
         if (response) session.send(response);
       }
     } catch (error) {
@@ -139,5 +140,20 @@ export class LegacySseTransport {
     this.#retryMs = retryMs;
     for (const session of this.#sessions.values()) session.close();
     this.#retryMs = undefined;
+  }
+}
+
+/** An HTTP+SSE request's channel: everything related to it goes on the session's stream. */
+class StreamChannel implements Channel {
+  readonly #session: Session;
+  readonly headers: Headers;
+
+  constructor(session: Session, headers: Headers) {
+    this.#session = session;
+    this.headers = headers;
+  }
+
+  send(message: JsonRpcMessage): void {
+    this.#session.send(message);
   }
 }

@@ -171,24 +171,22 @@ export class StreamableHttpTransport {
       return false;
     }
     const message = messages[0]!;
-    const id = message.kind === "invalid" ? message.id : "id" in message.message ? message.message.id ?? null : null;
-    const refuse = (status: number, error: JsonRpcError) => (sendJson(res, status, failure(id, error)), true);
     if (claimsModern(value)) {
       if (eras === "legacy") {
         const requested = ((value as JsonObject).params as JsonObject)._meta as JsonObject;
-        return refuse(400, unsupportedVersion(requested["io.modelcontextprotocol/protocolVersion"], true));
+        return refuse(res, message, 400, unsupportedVersion(requested["io.modelcontextprotocol/protocolVersion"], true));
       }
-      if (message.kind === "invalid") return refuse(400, message.error);
+      if (message.kind === "invalid") return refuse(res, message, 400, message.error);
       if (message.kind === "notification") return (res.writeHead(202).end(), true);
       if (message.kind === "response") {
-        return refuse(400, new JsonRpcError(ErrorCode.InvalidRequest, "Invalid request: 2026-07-28 has no server requests to answer"));
+        return refuse(res, message, 400, new JsonRpcError(ErrorCode.InvalidRequest, "Invalid request: 2026-07-28 has no server requests to answer"));
       }
       let validated;
       try {
         validated = validateModern(this.host, req.headers, message.message);
       } catch (error) {
         if (!(error instanceof JsonRpcError)) throw error;
-        return refuse(error.code === ErrorCode.MethodNotFound ? 404 : 400, error);
+        return refuse(res, message, error.code === ErrorCode.MethodNotFound ? 404 : 400, error);
       }
       const session = requestSession(validated.envelope, message.message.params ?? {}, principal);
       void serveModern(this.host, req, res, accept, message.message, validated.handler, session);
@@ -198,15 +196,15 @@ export class StreamableHttpTransport {
     if (isModernHeader(header)) {
       // [SDK] an initialize under a 2026-07-28 header: the header and the body disagree.
       return message.kind === "request" && message.message.method === "initialize"
-        ? refuse(400, new JsonRpcError(ErrorCode.HeaderMismatch, "Header mismatch: initialize belongs to the session era, not 2026-07-28"))
-        : refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: a 2026-07-28 request needs its _meta envelope"));
+        ? refuse(res, message, 400, new JsonRpcError(ErrorCode.HeaderMismatch, "Header mismatch: initialize belongs to the session era, not 2026-07-28"))
+        : refuse(res, message, 400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: a 2026-07-28 request needs its _meta envelope"));
     }
     if (eras === "modern") {
       if (message.kind === "request" && message.message.method === "initialize") {
         // A 2026-07-28-only server names what it speaks, so the client can pick (2026-07-28 §transports).
-        return refuse(400, unsupportedVersion(message.message.params?.protocolVersion));
+        return refuse(res, message, 400, unsupportedVersion(message.message.params?.protocolVersion));
       }
-      return refuse(400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: this server speaks 2026-07-28 only; send the _meta envelope"));
+      return refuse(res, message, 400, new JsonRpcError(ErrorCode.InvalidParams, "Invalid params: this server speaks 2026-07-28 only; send the _meta envelope"));
     }
     return false;
   }
@@ -239,6 +237,7 @@ export class StreamableHttpTransport {
     }
     const reply = new Reply({
       res,
+      headers: req.headers,
       accept,
       session,
       streamOptions: this.host.streamOptions,
@@ -247,9 +246,8 @@ export class StreamableHttpTransport {
       batch,
     });
     for (const error of errors) reply.answer(error);
-    const channel = reply.channel(req);
     for (const request of requests) {
-      void dispatchRequest(this.host, session, request, channel).then((response) => reply.answer(response));
+      void dispatchRequest(this.host, session, request, reply).then((response) => reply.answer(response));
     }
   }
 
@@ -372,6 +370,13 @@ export class StreamableHttpTransport {
     const version = this.stateless ? (typeof header === "string" ? header : DEFAULT_HTTP_VERSION) : session.protocolVersion;
     return version === "2025-03-26";
   }
+}
+
+/** Answers `message` with an error; true, for `#era` to return. */
+function refuse(res: ServerResponse, message: Classified, status: number, error: JsonRpcError): true {
+  const id = message.kind === "invalid" ? message.id : "id" in message.message ? message.message.id ?? null : null;
+  sendJson(res, status, failure(id, error));
+  return true;
 }
 
 /** Sends stored events (priming events carry no message, so they are skipped); returns the last id. */
