@@ -111,6 +111,20 @@ function tooLarge(limit: number): HttpError {
   return httpError(413, ErrorCode.InvalidRequest, `Payload too large: the body exceeds ${limit} bytes`);
 }
 
+const NO_BODY = { "content-length": "0" };
+
+/**
+ * Answers 202 Accepted with an empty body, framed by `Content-Length: 0`
+ * rather than an empty chunked body: a Streamable HTTP POST without requests
+ * (2025-03-26 §Sending Messages: no body), and every HTTP+SSE POST (the
+ * reply goes on the stream).
+ *
+ * @param res the response
+ */
+export function accepted(res: ServerResponse): void {
+  res.writeHead(202, NO_BODY).end();
+}
+
 /**
  * Writes a JSON response.
  *

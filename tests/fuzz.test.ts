@@ -267,15 +267,15 @@ interface Answer {
 }
 
 /** Checks the shape every answer must have; fills `answer.messages`. */
-function wellFormed(answer: Answer, input: string, legacy: boolean): string[] {
+function wellFormed(answer: Answer, input: string): string[] {
   const problems: string[] = [];
   const { status, contentType, body } = answer;
   if (!Number.isInteger(status) || status < 200 || status > 599) return [`HTTP status ${status} is not 200-599`];
   problems.push(...leaks(body, input));
   const type = contentType.split(";")[0]!.trim().toLowerCase();
   if (status === 202 || status === 204) {
-    // Streamable HTTP: 202 with no body (spec MUST); HTTP+SSE: the SDKs' "Accepted".
-    if (body !== "" && !(legacy && status === 202 && body === "Accepted")) problems.push(`${status} with a body: ${clip(body)}`);
+    // Streamable HTTP: 202 with no body (spec MUST); HTTP+SSE answers its 202 the same way.
+    if (body !== "") problems.push(`${status} with a body: ${clip(body)}`);
     return problems;
   }
   if (body === "") {
@@ -1031,7 +1031,7 @@ async function pool(cases: Case[], limit: number, fn: (item: Case, index: number
 /** Compares an answer with what the oracle expects; `answers` collects response ids for the caller. */
 function judge(c: Case, answer: Answer, mode: Mode, input: string): string[] {
   if (answer.failure) return [answer.failure];
-  const problems = wellFormed(answer, input, mode === "legacy");
+  const problems = wellFormed(answer, input);
   const { expect } = c;
   if (!expect.status.includes(answer.status)) {
     problems.push(`status ${answer.status}, expected ${expect.status.join(" or ")}: ${clip(answer.body)}`);
@@ -1418,7 +1418,7 @@ describe(`fuzz (seed ${SEED})`, () => {
       const { body, headers } = modernCall(id, name, args, extra, { elicitation: {} });
       inputs++;
       const answer = await send(`${base}/mcp`, body, headers);
-      const p = wellFormed(answer, body, false);
+      const p = wellFormed(answer, body);
       for (const m of answer.messages) if (isObject(m) && isObject(m.error) && m.error.code === -32603) p.push("-32603 Internal error");
       if (p.length > 0) problems.push(`${clip(JSON.stringify(extra))}: ${p.join("; ")}`);
       return { answer, message: answer.messages[0] as Message | undefined };

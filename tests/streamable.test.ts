@@ -234,6 +234,9 @@ describe("Streamable HTTP: notifications and responses", () => {
     client.sessionId = res.headers.get("mcp-session-id")!;
     const ack = await client.post({ jsonrpc: "2.0", method: "notifications/initialized" });
     assert.equal(ack.status, 202);
+    // Framed by Content-Length: 0, not an empty chunked body.
+    assert.equal(ack.headers.get("content-length"), "0");
+    assert.equal(ack.headers.get("transfer-encoding"), null);
     assert.equal(await ack.text(), "");
   });
 

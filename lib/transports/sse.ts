@@ -12,7 +12,7 @@ import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
 import type { Host } from "../core.ts";
 import { principalKey } from "../auth.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
-import { isJsonContentType, readBody, sendError, sendJson } from "../http.ts";
+import { accepted, isJsonContentType, readBody, sendError, sendJson } from "../http.ts";
 import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
 import { Session } from "../session.ts";
 import type { Channel, Headers } from "../session.ts";
@@ -120,7 +120,7 @@ export class LegacySseTransport {
         sendJson(res, 400, failure(message.id, message.error));
         return;
       }
-      res.writeHead(202, { "content-type": "text/plain" }).end("Accepted");
+      accepted(res);
       if (message.kind === "response") session.receive(message.message);
       else if (message.kind === "notification") {
         dispatchNotification(session, message.message, this.#host);

@@ -16,7 +16,7 @@ import { principalKey } from "../auth.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { parseEventId } from "../event_store.ts";
 import type { EventStore, StoredEvent } from "../event_store.ts";
-import { isJsonContentType, parseAccept, readBody, sendError, sendJson } from "../http.ts";
+import { accepted, isJsonContentType, parseAccept, readBody, sendError, sendJson } from "../http.ts";
 import type { Accepts } from "../http.ts";
 import { classify, failure, parseJson } from "../jsonrpc.ts";
 import type { Classified } from "../jsonrpc.ts";
@@ -177,7 +177,7 @@ export class StreamableHttpTransport {
         return refuse(res, message, 400, unsupportedVersion(requested["io.modelcontextprotocol/protocolVersion"], true));
       }
       if (message.kind === "invalid") return refuse(res, message, 400, message.error);
-      if (message.kind === "notification") return (res.writeHead(202).end(), true);
+      if (message.kind === "notification") return (accepted(res), true);
       if (message.kind === "response") {
         return refuse(res, message, 400, new JsonRpcError(ErrorCode.InvalidRequest, "Invalid request: 2026-07-28 has no server requests to answer"));
       }
@@ -227,7 +227,7 @@ export class StreamableHttpTransport {
       else errors.push(failure(m.id, m.error));
     }
     if (requests.length === 0 && errors.length === 0) {
-      res.writeHead(202).end();
+      accepted(res);
       return;
     }
     if (!entry) {
