@@ -112,7 +112,7 @@ export class Session {
   #nextId = 0;
   #controller: AbortController | undefined;
   #closed = false;
-  // Usually one or two watchers: held as they are, an array only from the third.
+  // Usually a watcher or two: the first is held as it is, an array only from the second.
   #closeListeners: CloseListener | CloseListener[] | undefined;
 
   /**
