@@ -5,21 +5,39 @@
  * `node`, without tsx's loader: the way a project that copies one file, or
  * ships a bundle, runs it.
  *
- * Each contestant's server file is bundled with esbuild exactly like
- * `npm run bundle` bundles the library (ESM, Node 20, minified), into
+ * Each contestant's server file is bundled with `npm run bundle`'s own
+ * esbuild flags (read from package.json: ESM, Node 20, minified), into
  * `.bench/bundle/`; their dependencies (the SDK and zod for `sdk`) are
  * bundled in too.
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
 import type { Metafile } from "esbuild";
 import { ROOT } from "./spawn.ts";
 
-/** The esbuild options `npm run bundle` uses (package.json), shared by every build here. */
-const BUNDLE = { bundle: true, platform: "node", format: "esm", target: "node20", minify: true, legalComments: "none" } as const;
+const ESBUILD = `${ROOT}node_modules/.bin/esbuild`;
+
+/**
+ * The esbuild flags of `npm run bundle`, read from package.json's `bundle`
+ * script (its first command, `esbuild mod.ts …`) without the output file, so
+ * that every other build of the library or a contestant cannot drift from it.
+ *
+ * @returns e.g. `["--bundle", "--platform=node", "--format=esm", …]`
+ */
+export function bundleFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: Record<string, string> };
+  const [esbuild, entry, ...args] = pkg.scripts.bundle!.split("&&")[0]!.trim().split(/\s+/);
+  if (esbuild !== "esbuild" || entry !== "mod.ts") throw new Error(`Cannot read the bundle script: ${pkg.scripts.bundle}`);
+  return args.filter((arg) => !arg.startsWith("--outfile="));
+}
+
+/** Runs esbuild on `entry` with `npm run bundle`'s flags, and `extra` after them. */
+function esbuild(entry: string, outfile: string, extra: string[] = []): void {
+  execFileSync(ESBUILD, [entry, ...bundleFlags(), `--outfile=${outfile}`, "--log-level=error", ...extra], { cwd: ROOT, stdio: "pipe" });
+}
 
 /** Sizes of one built file, in bytes. */
 export interface BundleSize {
@@ -35,9 +53,10 @@ export interface BundleSize {
  *
  * @returns its minified and gzipped sizes, and the playground's share
  */
-export async function librarySize(): Promise<BundleSize> {
+export function librarySize(): BundleSize {
   const outfile = `${ROOT}.bench/bundle/emcee.js`;
-  const { metafile } = await build({ ...BUNDLE, entryPoints: [`${ROOT}mod.ts`], outfile, metafile: true, logLevel: "error" });
+  esbuild("mod.ts", outfile, [`--metafile=${outfile}.meta.json`]);
+  const metafile = JSON.parse(readFileSync(`${outfile}.meta.json`, "utf8")) as Metafile;
   const code = readFileSync(outfile);
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, playground: bytesFrom(metafile, "lib/playground.ts") };
 }
@@ -58,17 +77,13 @@ function bytesFrom(metafile: Metafile, suffix: string): number {
  * @param entry absolute path of its server file
  * @returns the bundle's absolute path
  */
-export async function bundleServer(name: string, entry: string): Promise<string> {
+export function bundleServer(name: string, entry: string): string {
   const outfile = `${ROOT}.bench/bundle/${name}.mjs`;
-  await build({
-    ...BUNDLE,
-    entryPoints: [entry],
-    outfile,
-    logLevel: "error",
+  esbuild(entry, outfile, [
     // bench/server.ts loads node-redis only for a cluster, which this build never starts.
-    external: ["redis"],
+    "--external:redis",
     // Bundled CommonJS (the SDK's dependencies) may call require() for Node built-ins.
-    banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
-  });
+    '--banner:js=import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);',
+  ]);
   return outfile;
 }

@@ -197,7 +197,7 @@ async function measureBundles(): Promise<Bundled> {
   const bytes: Record<string, number> = {};
   const coldStartMs: Record<string, number[]> = {};
   for (const server of servers) {
-    files[server] = await bundleServer(server, SERVERS[server]!);
+    files[server] = bundleServer(server, SERVERS[server]!);
     bytes[server] = statSync(files[server]!).size;
     coldStartMs[server] = [];
   }
@@ -210,7 +210,7 @@ async function measureBundles(): Promise<Bundled> {
       }
     }
   }
-  return { bytes, coldStartMs, library: await librarySize() };
+  return { bytes, coldStartMs, library: librarySize() };
 }
 
 const bundled = runtime === "node" ? await measureBundles() : undefined;

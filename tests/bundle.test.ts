@@ -7,18 +7,25 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { bundleFlags } from "../bench/bundle.ts";
 import { LegacyClient } from "./_client.ts";
 import { startCommand } from "./_spawn.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const esbuild = `${root}node_modules/.bin/esbuild`;
 const out = `${root}.bench/bundle-test/emcee.js`;
+/** Builds the library with `npm run bundle`'s own esbuild flags (read from package.json). */
+const build = (outfile: string) => execFileSync(esbuild, ["mod.ts", ...bundleFlags(), `--outfile=${outfile}`], { cwd: root, stdio: "pipe" });
 
 describe("the single-file bundle", { timeout: 60_000 }, () => {
+  it("npm run bundle's esbuild flags are read from package.json", () => {
+    const flags = bundleFlags();
+    for (const flag of ["--bundle", "--platform=node", "--format=esm", "--minify"]) assert.ok(flags.includes(flag), `${flag} in ${flags.join(" ")}`);
+    assert.ok(!flags.some((f) => f.startsWith("--outfile")), "the output file is each build's own");
+  });
+
   it("builds one ESM file that imports only node: built-ins", () => {
-    execFileSync(esbuild, [
-      "mod.ts", "--bundle", "--platform=node", "--format=esm", "--target=node20", "--minify", `--outfile=${out}`,
-    ], { cwd: root, stdio: "pipe" });
+    build(out);
     const code = readFileSync(out, "utf8");
     const specifiers = [...code.matchAll(/\bfrom\s*"([^"]+)"/g)].map((m) => m[1]!);
     assert.ok(specifiers.length > 0);
@@ -27,9 +34,7 @@ describe("the single-file bundle", { timeout: 60_000 }, () => {
   });
 
   it("runs examples/bundled.mjs on plain node and serves a tool", async () => {
-    execFileSync(esbuild, [
-      "mod.ts", "--bundle", "--platform=node", "--format=esm", "--target=node20", `--outfile=${root}dist/emcee.js`,
-    ], { cwd: root, stdio: "pipe" });
+    build(`${root}dist/emcee.js`);
     assert.ok(existsSync(`${root}dist/emcee.js`));
     // `node` here is the system's Node (20+), whatever runtime runs this test.
     const app = await startCommand("node", [`${root}examples/bundled.mjs`], {}, "examples/bundled.mjs");
