@@ -28,6 +28,13 @@ describe("README code blocks", { timeout: 60_000 }, () => {
     assert.match(blocks[0]!, /import \{ createServer \} from "\.\/mod\.ts"/);
   });
 
+  it("no heading appears twice (a section pasted over another would)", () => {
+    const headings = [...readFileSync(`${root}README.md`, "utf8").matchAll(/^#{1,4} .+$/gm)].map((m) => m[0]);
+    const twice = headings.filter((h, i) => headings.indexOf(h) !== i);
+    assert.ok(headings.length > 20, `found ${headings.length} headings`);
+    assert.deepEqual(twice, []);
+  });
+
   it("every block type-checks against the library", () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
