@@ -20,7 +20,7 @@ import { createServer } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { EventReader, LegacyClient } from "./_client.ts";
 import type { Message } from "./_client.ts";
-import { BOTH, nextEvent, StreamableClient, waitFor } from "./_streamable.ts";
+import { BOTH, nextEvent, rawRequest, StreamableClient, waitFor } from "./_streamable.ts";
 import { Rng } from "./_rng.ts";
 
 const SEED = 0xc4a5;
@@ -792,18 +792,15 @@ describe("idle Streamable HTTP sessions stay small", () => {
 
   after(() => server.close());
 
-  // Raw node:http, one connection per POST: fetch's own bookkeeping would count in this process's heap.
-  const post = (body: unknown, sessionId?: string) =>
-    new Promise<string | undefined>((resolve, reject) => {
-      const headers: Record<string, string> = { accept: BOTH, "content-type": "application/json" };
-      if (sessionId) Object.assign(headers, { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" });
-      const req = httpRequest(`${base}/mcp`, { method: "POST", agent: false, headers }, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.headers["mcp-session-id"] as string | undefined));
-      });
-      req.on("error", reject);
-      req.end(JSON.stringify(body));
-    });
+  // One raw connection per POST (rawRequest): fetch's own bookkeeping would count in this process's heap.
+  const post = async (body: unknown, sessionId?: string) => {
+    const port = Number(new URL(base).port);
+    const headers: Record<string, string> = { host: `127.0.0.1:${port}`, accept: BOTH, "content-type": "application/json" };
+    if (sessionId) Object.assign(headers, { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" });
+    const res = await rawRequest(port, "POST", "/mcp", headers, JSON.stringify(body));
+    assert.ok(res.status === 200 || res.status === 202, `${res.status} ${res.body}`);
+    return res.headers["mcp-session-id"];
+  };
   const initialize = async () => {
     const params = { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "idle", version: "0" } };
     const id = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params });
