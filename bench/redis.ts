@@ -39,7 +39,7 @@ export async function startRedis(port: number): Promise<RedisProcess> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server not ready within 10 s:\n${out}`)), 10_000);
     child.once("error", (error) =>
-      reject(new Error(`Cannot start redis-server (${error.message}): install Debian's redis-server package, as .ci/run does`)));
+      reject(new Error(`Cannot start redis-server (${error.message}): run npm run test:setup, which installs Debian's redis-server`)));
     child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}:\n${out}`)));
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk;

@@ -19,12 +19,15 @@ import type { RedisProcess } from "../bench/redis.ts";
 import { freePort } from "../bench/spawn.ts";
 import { createServer, RedisBus, RedisEventStore } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
+import { systemSkip } from "./_system.ts";
 import { runtimeCommand, startCommand, startExample } from "./_spawn.ts";
 import type { Running } from "./_spawn.ts";
 import { nextMessage, readSse, StreamableClient } from "./_streamable.ts";
 import { EventReader } from "./_client.ts";
 import type { Message } from "./_client.ts";
 
+// tests/_setup.ts installs redis-server before npm test; only EMCEE_SKIP_SYSTEM_TESTS skips these.
+const skip = systemSkip("redis-server");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
@@ -39,7 +42,7 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): P
 const linesOf = (instance: Running, prefix: string) =>
   instance.output().split("\n").filter((l) => l.replace(/^\[emcee \d+\] /, "").startsWith(prefix));
 
-describe("cluster over Redis: two processes behind a round-robin proxy", () => {
+describe("cluster over Redis: two processes behind a round-robin proxy", { skip }, () => {
   let redis: RedisProcess;
   let redisUrl: string;
   const instances: Running[] = [];
@@ -185,7 +188,7 @@ describe("cluster over Redis: two processes behind a round-robin proxy", () => {
   });
 });
 
-describe("cluster over Redis: Redis goes away and comes back", () => {
+describe("cluster over Redis: Redis goes away and comes back", { skip }, () => {
   let redis: RedisProcess;
   let port: number;
   const servers: McpServer[] = [];
@@ -301,7 +304,7 @@ describe("cluster over Redis: Redis goes away and comes back", () => {
   });
 });
 
-describe("RedisEventStore: resumable streams kept in Redis", () => {
+describe("RedisEventStore: resumable streams kept in Redis", { skip }, () => {
   let redis: RedisProcess;
   let url: string;
   let connection: Awaited<ReturnType<typeof connectRedis>>;

@@ -4,7 +4,6 @@
  * against examples/everything.ts under Node.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,9 +16,9 @@ import type { BrowserContext } from "playwright-core";
 import { everything } from "../examples/everything.ts";
 import { escapeHtml, PLAYGROUND_HTML } from "../lib/playground.ts";
 import { createServer } from "../mod.ts";
+import { CHROMIUM, systemSkip } from "./_system.ts";
 import type { McpServer, ServerOptions } from "../mod.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -30,9 +29,8 @@ const XSS = "<img src=x onerror=window.__xss=1>";
 function browserSkip(): string | false {
   if ((globalThis as { Deno?: unknown }).Deno) return "the browser test runs under Node only, where playwright-core is supported (this is Deno)";
   if (process.versions.bun) return "the browser test runs under Node only, where playwright-core is supported (this is Bun)";
-  // CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
-  if (!existsSync(CHROMIUM) && !process.env.CI) return `${CHROMIUM} is missing: apt-get install chromium`;
-  return false;
+  // tests/_setup.ts installs Chromium before npm test: a missing browser is a failure unless the switch is set.
+  return systemSkip("Chromium");
 }
 
 /** Starts a server with `options` on a loopback port; closes it after the test. */
