@@ -9,15 +9,18 @@
  *
  * @module
  */
-import type { IncomingMessage } from "node:http";
 import { ErrorCode, HttpError, JsonRpcError } from "./errors.ts";
+import type { HttpRequest } from "./http.ts";
 
 /**
  * Returns the principal for a request (any value: a user id, claims, …), or
  * `undefined` when it carries no credentials; throws {@linkcode AuthError} to
  * refuse bad ones.
  */
-export type Authenticate = (req: IncomingMessage) => unknown;
+export type Authenticate = {
+  // A method, so that a function written for one door's request (`IncomingMessage`) still fits.
+  authenticate(req: HttpRequest): unknown;
+}["authenticate"];
 
 /** Options of {@linkcode AuthError}. */
 export interface AuthErrorOptions {
@@ -91,7 +94,7 @@ export function challenge(error: AuthError | undefined, metadataUrl: string | un
  */
 export async function authenticateRequest(
   authenticate: Authenticate,
-  req: IncomingMessage,
+  req: HttpRequest,
   metadataUrl: string | undefined,
 ): Promise<unknown> {
   let principal: unknown;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HttpRequest, HttpResponse } from "./http.ts";
 
 /** Options of CORS; `true` allows every origin the Origin guard lets through. */
 export interface CorsOptions {
@@ -25,7 +25,7 @@ export const ALLOWED_HEADERS = [
 ].join(", ");
 
 /** Sets the headers every CORS response carries. */
-export function corsHeaders(req: IncomingMessage, res: ServerResponse): void {
+export function corsHeaders(req: HttpRequest, res: HttpResponse): void {
   const origin = req.headers.origin;
   res.setHeader("access-control-allow-origin", origin ?? "*");
   if (origin) res.setHeader("vary", "Origin");
@@ -37,7 +37,7 @@ export function corsHeaders(req: IncomingMessage, res: ServerResponse): void {
  *
  * @param methods the methods the endpoint accepts
  */
-export function preflight(req: IncomingMessage, res: ServerResponse, methods: string[], options: CorsOptions): void {
+export function preflight(req: HttpRequest, res: HttpResponse, methods: string[], options: CorsOptions): void {
   corsHeaders(req, res);
   const requested = req.headers["access-control-request-headers"];
   // Echo what was asked for on top of the MCP set, so `Mcp-Param-*` headers (2026-07-28) pass too.

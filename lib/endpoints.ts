@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticateRequest } from "./auth.ts";
 import type { ResourceMetadata } from "./auth.ts";
 import type { ModernHost } from "./modern.ts";
@@ -16,11 +15,12 @@ import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError, httpError } from "./errors.ts";
 import { MemoryEventStore } from "./event_store.ts";
 import { createGuard } from "./guard.ts";
-import { sendError, sendJson } from "./http.ts";
+import { byteLength, sendError, sendJson } from "./http.ts";
 import { servePlayground } from "./playground.ts";
 import { Router } from "./router.ts";
 import { LegacySseTransport } from "./transports/sse.ts";
 import { StreamableHttpTransport } from "./transports/streamable.ts";
+import type { HttpRequest, HttpResponse } from "./http.ts";
 
 /** How the endpoints are laid out and guarded: the HTTP part of {@linkcode ServerOptions}. */
 export type EndpointOptions = Pick<
@@ -38,7 +38,7 @@ export type EndpointOptions = Pick<
 >;
 
 /** Finds the session id a request names, where its endpoint takes one; `search` is the query string. */
-type SessionOf = (req: IncomingMessage, search: string) => string | null | undefined;
+type SessionOf = (req: HttpRequest, search: string) => string | null | undefined;
 const byQuery: SessionOf = (_req, search) => search === "" ? null : new URLSearchParams(search).get("sessionId");
 const byHeader: SessionOf = (req) => req.headers["mcp-session-id"] as string | undefined;
 
@@ -47,15 +47,14 @@ const byHeader: SessionOf = (req) => req.headers["mcp-session-id"] as string | u
  * object or array becomes a JSON response, a string a text response; return
  * nothing after writing to `res` yourself.
  */
-export type RouteHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  params: Record<string, string>,
-) => unknown;
+export type RouteHandler = {
+  // A method, so that a handler written for `node:http`'s own types still fits.
+  route(req: HttpRequest, res: HttpResponse, params: Record<string, string>): unknown;
+}["route"];
 
 /** A route; `search` is the query string without its "?" (parsed only by the routes that read it). */
-type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>, search: string) => unknown;
-type McpHandler = (req: IncomingMessage, res: ServerResponse, search: string, principal: unknown) => unknown;
+type Handler = (req: HttpRequest, res: HttpResponse, params: Record<string, string>, search: string) => unknown;
+type McpHandler = (req: HttpRequest, res: HttpResponse, search: string, principal: unknown) => unknown;
 
 function normaliseBase(base: string): string {
   const trimmed = base.replace(/\/+$/, "");
@@ -74,7 +73,7 @@ export class Endpoints {
   #streamable: StreamableHttpTransport;
   #host: ModernHost;
   /** Serves the playground when `path` is its path; answers whether it did. */
-  #playground: ((req: IncomingMessage, res: ServerResponse, path: string) => boolean) | undefined;
+  #playground: ((req: HttpRequest, res: HttpResponse, path: string) => boolean) | undefined;
 
   /**
    * @param host the server
@@ -104,7 +103,7 @@ export class Endpoints {
       const full = `${base}${path}`;
       methods.set(full, [...methods.get(full) ?? [], method]);
       const waits = authenticate !== undefined || (cluster !== undefined && sessionOf !== undefined);
-      const admitted = async (req: IncomingMessage, res: ServerResponse, search: string) => {
+      const admitted = async (req: HttpRequest, res: HttpResponse, search: string) => {
         const principal = authenticate ? await authenticateRequest(authenticate, req, metadataPaths?.url(req)) : undefined;
         if (cluster && sessionOf && !isForwarded(req)) {
           // A session another instance holds: served there (the owner checks the principal again).
@@ -179,14 +178,14 @@ export class Endpoints {
       const value = await handler(req, res, params);
       if (res.headersSent || res.writableEnded || value === undefined) return;
       if (typeof value === "string") {
-        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(value) });
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": byteLength(value) });
         res.end(value);
       } else sendJson(res, 200, value);
     });
   }
 
   /** Serves one request. */
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  handle(req: HttpRequest, res: HttpResponse): void {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
@@ -210,7 +209,7 @@ export class Endpoints {
   }
 
   /** Answers a route that threw; anything but an HttpError is unexpected, and reported. */
-  #fail(req: IncomingMessage, res: ServerResponse, path: string, error: unknown): void {
+  #fail(req: HttpRequest, res: HttpResponse, path: string, error: unknown): void {
     if (!(error instanceof HttpError)) this.#host.reportError(error, `${req.method} ${path}`);
     sendError(res, error);
   }
@@ -228,7 +227,7 @@ export class Endpoints {
 }
 
 /** The origin a request reached, as the client named it. */
-function originOf(req: IncomingMessage): string {
+function originOf(req: HttpRequest): string {
   const proto = req.headers["x-forwarded-proto"] ?? ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
   return `${String(proto).split(",")[0]!.trim()}://${req.headers.host ?? "localhost"}`;
 }
@@ -249,11 +248,11 @@ function metadataLocations(metadata: ResourceMetadata, base: string) {
     }
   }
   const path = fixed && fixed.pathname !== "/" ? fixed.pathname.replace(/\/+$/, "") : `${base}/mcp`;
-  const origin = (req: IncomingMessage) => fixed?.origin ?? originOf(req);
+  const origin = (req: HttpRequest) => fixed?.origin ?? originOf(req);
   return {
     root,
     suffixed: `${root}${path}`,
-    url: (req: IncomingMessage) => `${origin(req)}${root}${path}`,
-    resource: (req: IncomingMessage) => metadata.resource ?? `${origin(req)}${path}`,
+    url: (req: HttpRequest) => `${origin(req)}${root}${path}`,
+    resource: (req: HttpRequest) => metadata.resource ?? `${origin(req)}${path}`,
   };
 }

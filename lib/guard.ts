@@ -10,9 +10,9 @@
  *
  * @module
  */
-import type { IncomingMessage } from "node:http";
 import { ErrorCode, httpError, preview } from "./errors.ts";
 import type { HttpError } from "./errors.ts";
+import type { HttpRequest } from "./http.ts";
 
 /** Options of {@linkcode createGuard}. */
 export interface GuardOptions {
@@ -54,11 +54,11 @@ function isLoopbackName(name: string): boolean {
  *
  * @returns a function that answers undefined for an allowed request, or the 403 to send
  */
-export function createGuard(options: GuardOptions = {}): (req: IncomingMessage) => HttpError | undefined {
+export function createGuard(options: GuardOptions = {}): (req: HttpRequest) => HttpError | undefined {
   const hosts = options.allowedHosts && new Set(options.allowedHosts.map(hostName));
   const origins = options.allowedOrigins && new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/+$/, "")));
   return (req) => {
-    const loopback = isLoopbackAddress(req.socket.localAddress);
+    const loopback = isLoopbackAddress(req.socket?.localAddress);
     const host = req.headers.host;
     const name = host === undefined ? undefined : hostName(host);
     if (hosts ? name === undefined || !hosts.has(name) : loopback && (name === undefined || !isLoopbackName(name))) {

@@ -1,12 +1,92 @@
 /**
- * The few HTTP chores every transport shares: reading a bounded JSON body,
- * and writing JSON or JSON-RPC error responses.
+ * The HTTP messages the core reads and writes, and the few chores every
+ * transport shares: reading a bounded JSON body, and writing JSON or
+ * JSON-RPC error responses.
+ *
+ * The core speaks to {@linkcode HttpRequest} and {@linkcode HttpResponse}:
+ * the part of `node:http`'s `IncomingMessage` and `ServerResponse` it uses.
+ * The `node:http` door hands its own objects straight in (nothing is copied
+ * or wrapped on the path every call takes); the `fetch` door
+ * (lib/fetch.ts) implements the same two shapes over a Web `Request` and
+ * the `Response` it resolves. So every endpoint is written once, for both.
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { ErrorCode, HttpError, httpError } from "./errors.ts";
 import { failure } from "./jsonrpc.ts";
+
+/** Request headers by lower-case name, as `node:http` gives them (a repeated header is joined, but for a few). */
+export interface IncomingHeaders {
+  [name: string]: string | string[] | undefined;
+  accept?: string | undefined;
+  authorization?: string | undefined;
+  "content-length"?: string | undefined;
+  "content-type"?: string | undefined;
+  host?: string | undefined;
+  "last-event-id"?: string | undefined;
+  origin?: string | undefined;
+}
+
+/** Response headers, as `writeHead` takes them. */
+export type OutgoingHeaders = Record<string, string | number | string[] | undefined>;
+
+/**
+ * What the core reads of a request: a subset of `node:http`'s
+ * `IncomingMessage` (which is one as it is), also made by the `fetch` door.
+ */
+export interface HttpRequest {
+  readonly method?: string | undefined;
+  /** The path and query string, e.g. `/messages?sessionId=…`. */
+  readonly url?: string | undefined;
+  readonly headers: IncomingHeaders;
+  /** Where the request arrived: `localAddress` guards loopback servers, `encrypted` names https. */
+  readonly socket?: { readonly localAddress?: string | undefined; readonly remoteAddress?: string | undefined; readonly encrypted?: boolean } | null;
+}
+
+/**
+ * What the core writes to a response: a subset of `node:http`'s
+ * `ServerResponse` (which is one as it is), also made by the `fetch` door.
+ */
+export interface HttpResponse {
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly writableFinished: boolean;
+  readonly destroyed: boolean;
+  /** Bytes written but not yet taken by the reader. */
+  readonly writableLength: number;
+  setHeader(name: string, value: string | number | string[]): unknown;
+  writeHead(status: number, headers?: OutgoingHeaders): HttpResponse;
+  /** Sends the head now: the start of a stream. */
+  flushHeaders(): void;
+  write(chunk: string): boolean;
+  end(chunk?: string): unknown;
+  /** Cuts the connection. */
+  destroy(): unknown;
+  /** `close`: the response ended or the client went away; `drain`: the reader caught up. */
+  on(event: "close" | "drain", listener: () => void): unknown;
+  once(event: "close" | "drain", listener: () => void): unknown;
+}
+
+/** A request whose body the door reads itself (the `fetch` door); `node:http` bodies are read from their events. */
+interface OwnBody {
+  readBody(limit: number): Promise<string>;
+}
+
+/** The `node:http` events a body is read from. */
+interface BodyEvents {
+  readonly complete: boolean;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "error" | "close", listener: () => void): unknown;
+  resume(): unknown;
+}
+
+const nodeBuffer = (globalThis as { Buffer?: { byteLength(text: string): number } }).Buffer;
+const encoder = new TextEncoder();
+
+/** The UTF-8 length of `text`: `Buffer.byteLength` where there is one, else by encoding. */
+export const byteLength: (text: string) => number = nodeBuffer
+  ? (text) => nodeBuffer.byteLength(text)
+  : (text) => encoder.encode(text).byteLength;
 
 /** Four mebibytes: the default body limit, as the official SDKs use. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -69,45 +149,64 @@ function readAccept(header: string): Accepts {
  * @returns the body text
  * @throws {HttpError} 413 with -32600 when the body is too large, 400 when it is cut short
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: HttpRequest, limit: number): Promise<string> {
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
   }
+  if (typeof (req as Partial<OwnBody>).readBody === "function") return (req as unknown as OwnBody).readBody(limit);
+  const body = req as unknown as BodyEvents;
   // Handlers are written inline and never removed: named closures cost a
   // defineProperty each under tsx (keepNames), and a finished request takes
   // its listeners with it. A settled promise ignores whatever comes later.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let size = 0;
     let over = false;
-    req.on("data", (chunk: Buffer) => {
+    body.on("data", (chunk: Uint8Array) => {
       if (over) return;
       size += chunk.length;
       if (size > limit) {
         over = true;
         chunks.length = 0;
-        req.resume(); // drain without keeping anything
+        body.resume(); // drain without keeping anything
         reject(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
     });
-    req.on("end", () => {
-      if (!over) resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    body.on("end", () => {
+      if (!over) resolve(utf8(chunks, size));
     });
-    req.on("error", () => reject(cutShort()));
-    req.on("close", () => {
-      if (!req.complete) reject(cutShort());
+    body.on("error", () => reject(cutShort()));
+    body.on("close", () => {
+      if (!body.complete) reject(cutShort());
     });
   });
 }
 
-function cutShort(): HttpError {
+// ignoreBOM keeps a leading BOM, as Buffer#toString does: such a body is not JSON.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Decodes body chunks (invalid sequences become U+FFFD, as `Buffer#toString` does). */
+export function utf8(chunks: Uint8Array[], size: number): string {
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return decoder.decode(all);
+}
+
+/** The 400 for a body that ended before its length, or whose connection broke. */
+export function cutShort(): HttpError {
   return httpError(400, ErrorCode.InvalidRequest, "Invalid request: the body was cut short");
 }
 
-function tooLarge(limit: number): HttpError {
+/** The 413 for a body over `limit` bytes. */
+export function tooLarge(limit: number): HttpError {
   return httpError(413, ErrorCode.InvalidRequest, `Payload too large: the body exceeds ${limit} bytes`);
 }
 
@@ -121,7 +220,7 @@ const NO_BODY = { "content-length": "0" };
  *
  * @param res the response
  */
-export function accepted(res: ServerResponse): void {
+export function accepted(res: HttpResponse): void {
   res.writeHead(202, NO_BODY).end();
 }
 
@@ -134,7 +233,7 @@ export function accepted(res: ServerResponse): void {
  * @param headers extra headers
  */
 export function sendJson(
-  res: ServerResponse,
+  res: HttpResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
@@ -143,7 +242,7 @@ export function sendJson(
   res.writeHead(status, {
     ...headers,
     "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
+    "content-length": byteLength(text),
   });
   res.end(text);
 }
@@ -156,7 +255,7 @@ export function sendJson(
  * A 413 also closes the connection, since the unread rest of the body would
  * otherwise be parsed as the next request.
  */
-export function sendError(res: ServerResponse, error: unknown): void {
+export function sendError(res: HttpResponse, error: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;

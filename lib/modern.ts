@@ -7,14 +7,13 @@
  *
  * @module
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { principalKey } from "./auth.ts";
 import { EMPTY } from "./core.ts";
 import type { Host, MethodHandler } from "./core.ts";
 import { dispatchRequest, METHODS } from "./dispatcher.ts";
 import { ErrorCode, JsonRpcError, preview } from "./errors.ts";
 import { sendJson } from "./http.ts";
-import type { Accepts } from "./http.ts";
+import type { Accepts, HttpRequest, HttpResponse, IncomingHeaders } from "./http.ts";
 import { failure, serialize, success } from "./jsonrpc.ts";
 import { checkMethodHeaders, checkParamHeaders, paramHeaders } from "./modern_headers.ts";
 import { InputBroker, paramsDigest } from "./mrtr.ts";
@@ -182,7 +181,7 @@ function envelope(params: JsonObject): Envelope {
  */
 export function validateModern(
   host: ModernHost,
-  headers: IncomingMessage["headers"],
+  headers: IncomingHeaders,
   request: JsonRpcRequest,
 ): { handler: MethodHandler; envelope: Envelope } {
   const params = request.params ?? EMPTY;
@@ -290,8 +289,8 @@ export async function runModern(
  */
 export async function serveModern(
   host: ModernHost,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: HttpRequest,
+  res: HttpResponse,
   accept: Accepts,
   request: JsonRpcRequest,
   handler: MethodHandler,

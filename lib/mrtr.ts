@@ -64,7 +64,8 @@ const tampered = (why: string) => new JsonRpcError(ErrorCode.InvalidParams, `Inv
 
 /** Seals and opens `requestState` tokens. */
 export class RequestStates {
-  #key: Uint8Array;
+  /** Made on first use when no secret is given: nothing random runs while a server is constructed (Workers refuse it at module scope). */
+  #key: Uint8Array | undefined;
   #ttlMs: number;
   #used = new Map<string, number>();
 
@@ -73,8 +74,8 @@ export class RequestStates {
    * @param ttlMs how long a state stays valid. Default 10 minutes.
    */
   constructor(secret?: string | Uint8Array, ttlMs = 600_000) {
-    this.#key = secret === undefined ? randomBytes(32) : typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
-    if (this.#key.length < 16) throw new RangeError("Cannot use a requestState secret shorter than 16 bytes");
+    this.#key = secret === undefined ? undefined : typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
+    if (this.#key && this.#key.length < 16) throw new RangeError("Cannot use a requestState secret shorter than 16 bytes");
     this.#ttlMs = ttlMs;
   }
 
@@ -122,7 +123,7 @@ export class RequestStates {
   }
 
   #mac(payload: string): string {
-    return createHmac("sha256", this.#key).update(payload).digest("base64url");
+    return createHmac("sha256", this.#key ??= randomBytes(32)).update(payload).digest("base64url");
   }
 
   #remember(nonce: string, expiry: number, now: number): void {

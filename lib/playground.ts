@@ -14,11 +14,10 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { ErrorCode, httpError } from "./errors.ts";
 import { isLoopbackAddress } from "./guard.ts";
-import { sendError } from "./http.ts";
+import { byteLength, sendError } from "./http.ts";
+import type { HttpRequest, HttpResponse } from "./http.ts";
 
 /** The `playground` option of `createServer()`, in its object form. */
 export interface PlaygroundOptions {
@@ -52,20 +51,20 @@ export function escapeHtml(value: string): string {
  * ```
  */
 export function servePlayground(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: HttpRequest,
+  res: HttpResponse,
   options: { basePath?: string; public?: boolean } = {},
 ): void {
-  if (!options.public && !isLoopbackAddress(req.socket.localAddress)) {
+  if (!options.public && !isLoopbackAddress(req.socket?.localAddress)) {
     const path = (req.url ?? "/").split("?")[0];
     sendError(res, httpError(404, ErrorCode.InvalidRequest, `Not found: ${req.method} ${path}`));
     return;
   }
-  const nonce = randomBytes(16).toString("base64");
+  const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
   const body = PLAYGROUND_HTML.replaceAll("{{nonce}}", nonce).replace("{{base}}", escapeHtml(options.basePath ?? ""));
   res.writeHead(200, {
     "content-type": "text/html; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
+    "content-length": byteLength(body),
     "content-security-policy": `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; ` +
       "connect-src 'self'; img-src data:; media-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",

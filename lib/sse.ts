@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ServerResponse } from "node:http";
+import type { HttpResponse } from "./http.ts";
 
 /** One event of a `text/event-stream`. */
 export interface SseEvent {
@@ -89,7 +89,7 @@ export interface SseWriterOptions {
 }
 
 /**
- * Streams events over a `ServerResponse`.
+ * Streams events over a `HttpResponse`.
  *
  * The head is flushed at once with `Content-Type: text/event-stream`,
  * `Cache-Control: no-cache, no-transform` and `X-Accel-Buffering: no` so
@@ -106,7 +106,7 @@ export interface SseWriterOptions {
  * ```
  */
 export class SseWriter {
-  #res: ServerResponse;
+  #res: HttpResponse;
   #timer: ReturnType<typeof setInterval> | undefined;
   #maxQueued: number;
   #closed = false;
@@ -117,7 +117,7 @@ export class SseWriter {
    * @param res the response to stream on; its head must not be sent yet
    * @param options keep-alive, queue bound and extra headers
    */
-  constructor(res: ServerResponse, options: SseWriterOptions = {}) {
+  constructor(res: HttpResponse, options: SseWriterOptions = {}) {
     this.#res = res;
     this.#maxQueued = options.maxQueuedBytes ?? 4 * 1024 * 1024;
     res.writeHead(options.status ?? 200, {

@@ -9,7 +9,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { readBody, sendError } from "../http.ts";
 import { classify, failure, parseJson, serialize } from "../jsonrpc.ts";
@@ -54,7 +54,7 @@ export interface ClusterHost {
   /** The ids of the sessions this instance holds. */
   sessionIds(): string[];
   /** Serves a request that came over the bus. */
-  serve(req: IncomingMessage, res: ServerResponse): void;
+  serve(req: HttpRequest, res: HttpResponse): void;
   /** Applies another instance's {@linkcode ClusterEvent} here. */
   apply(event: ClusterEvent): void;
 }
@@ -69,7 +69,7 @@ type Message =
 
 /** A request this instance forwarded and is answering its client from frames. */
 interface Exchange {
-  res: ServerResponse;
+  res: HttpResponse;
   /** Whether the owner answered with an event stream. */
   streaming?: boolean;
   owner: string;
@@ -143,7 +143,7 @@ export class Cluster {
    *   as for an unknown session (a replay of `req` if its body was read)
    * @throws {HttpError} 503 when the bus cannot be reached; 413 or 400 for a body that cannot be read
    */
-  async forward(session: string, req: IncomingMessage, res: ServerResponse, path: string): Promise<IncomingMessage | undefined> {
+  async forward(session: string, req: HttpRequest, res: HttpResponse, path: string): Promise<HttpRequest | undefined> {
     const owner = await this.#ownerOf(session);
     if (owner === undefined || owner === this.id) return req;
     const body = req.method === "POST" ? await readBody(req, this.#host.maxBodyBytes) : undefined;

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { HttpRequest } from "../http.ts";
 import { Readable } from "node:stream";
 
 /** A forwarded request, as it crosses the bus. */
@@ -43,7 +44,7 @@ export interface Frame {
 export const FORWARDED: unique symbol = Symbol("emcee.forwarded");
 
 /** Whether `req` came over the bus. */
-export function isForwarded(req: IncomingMessage): boolean {
+export function isForwarded(req: HttpRequest): boolean {
   return (req as unknown as Record<symbol, unknown>)[FORWARDED] === true;
 }
 

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { ServerResponse } from "node:http";
 import type { EventStore } from "../event_store.ts";
-import type { Accepts } from "../http.ts";
+import { byteLength } from "../http.ts";
+import type { Accepts, HttpResponse } from "../http.ts";
 import { serialize } from "../jsonrpc.ts";
 import type { Channel, Headers, Session } from "../session.ts";
 import { SseWriter } from "../sse.ts";
@@ -97,7 +97,7 @@ export interface StreamTable {
 
 /** What a {@linkcode Reply} needs to know. */
 export interface ReplyInit {
-  res: ServerResponse;
+  res: HttpResponse;
   /** The POST's request headers. */
   headers: Headers;
   accept: Accepts;
@@ -176,7 +176,7 @@ export class Reply implements Channel {
       const body = batch ? `[${this.#collected.map(serialize).join(",")}]` : serialize(this.#collected[0]!);
       res.writeHead(status?.(this.#collected) ?? 200, {
         "content-type": "application/json",
-        "content-length": Buffer.byteLength(body),
+        "content-length": byteLength(body),
       });
       res.end(body);
     }

@@ -6,8 +6,6 @@
  *
  * @module
  */
-import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
 import type { Host } from "../core.ts";
 import { principalKey } from "../auth.ts";
@@ -18,6 +16,7 @@ import { Session } from "../session.ts";
 import type { Channel, Headers } from "../session.ts";
 import { SseWriter } from "../sse.ts";
 import type { JsonRpcMessage } from "../types.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 
 /**
  * Serves `GET {base}/sse` and `POST {base}/messages`.
@@ -63,14 +62,14 @@ export class LegacySseTransport {
    * Opens a session's stream. The first event is `endpoint`, whose data is
    * the path to POST to; it is path-absolute, so it holds under any origin.
    */
-  open(_req: IncomingMessage, res: ServerResponse, principal?: unknown): void {
+  open(_req: HttpRequest, res: HttpResponse, principal?: unknown): void {
     try {
       this.#host.admit();
     } catch (error) {
       sendError(res, error);
       return;
     }
-    const id = randomUUID();
+    const id = crypto.randomUUID();
     const stream = new SseWriter(res, this.#host.streamOptions);
     const send = (message: JsonRpcMessage) => {
       stream.send({ event: "message", data: serialize(message) });
@@ -102,7 +101,7 @@ export class LegacySseTransport {
    *
    * @param id the `sessionId` query parameter, absent when the URL has none
    */
-  async post(req: IncomingMessage, res: ServerResponse, id: string | null | undefined, principal?: unknown): Promise<void> {
+  async post(req: HttpRequest, res: HttpResponse, id: string | null | undefined, principal?: unknown): Promise<void> {
     try {
       if (!id) throw httpError(400, ErrorCode.InvalidRequest, "Bad request: the sessionId query parameter is missing");
       const session = this.#sessions.get(id);

@@ -9,15 +9,13 @@
  *
  * @module
  */
-import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { dispatchNotification, dispatchRequest } from "../dispatcher.ts";
 import { principalKey } from "../auth.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { parseEventId } from "../event_store.ts";
 import type { EventStore, StoredEvent } from "../event_store.ts";
 import { accepted, isJsonContentType, parseAccept, readBody, sendError, sendJson } from "../http.ts";
-import type { Accepts } from "../http.ts";
+import type { Accepts, HttpRequest, HttpResponse } from "../http.ts";
 import { classify, failure, parseJson } from "../jsonrpc.ts";
 import type { Classified } from "../jsonrpc.ts";
 import { DEFAULT_HTTP_VERSION, Session } from "../session.ts";
@@ -40,7 +38,7 @@ export interface StreamableOptions {
   /** Which protocol eras to serve: both (default), only 2026-07-28, or only the session eras. */
   eras?: "all" | "modern" | "legacy";
   /** Serves a GET without a session id, from an HTTP+SSE client given this URL. */
-  legacyGet?: (req: IncomingMessage, res: ServerResponse, principal: unknown) => void;
+  legacyGet?: (req: HttpRequest, res: HttpResponse, principal: unknown) => void;
 }
 
 /** A session found or opened for a request; `claimed` settles once a new one is known to the whole cluster. */
@@ -113,7 +111,7 @@ export class StreamableHttpTransport {
   }
 
   /** Handles `POST`: one message, or a batch from a 2025-03-26 client. */
-  async post(req: IncomingMessage, res: ServerResponse, principal?: unknown): Promise<void> {
+  async post(req: HttpRequest, res: HttpResponse, principal?: unknown): Promise<void> {
     try {
       const accept = parseAccept(req.headers.accept);
       if (!accept.json && !accept.sse) {
@@ -155,8 +153,8 @@ export class StreamableHttpTransport {
    * @returns true when the request was answered here
    */
   #era(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: HttpRequest,
+    res: HttpResponse,
     accept: Accepts,
     value: unknown,
     messages: Classified[],
@@ -210,8 +208,8 @@ export class StreamableHttpTransport {
   }
 
   #serve(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: HttpRequest,
+    res: HttpResponse,
     accept: Accepts,
     session: Session,
     entry: Entry | undefined,
@@ -252,7 +250,7 @@ export class StreamableHttpTransport {
   }
 
   /** Handles `GET`: the standalone stream, a resumed stream, or a legacy client. */
-  async get(req: IncomingMessage, res: ServerResponse, principal?: unknown): Promise<void> {
+  async get(req: HttpRequest, res: HttpResponse, principal?: unknown): Promise<void> {
     try {
       if (!parseAccept(req.headers.accept).sse) {
         throw httpError(406, ErrorCode.InvalidRequest, "Not acceptable: the GET stream is text/event-stream");
@@ -300,7 +298,7 @@ export class StreamableHttpTransport {
   }
 
   /** Handles `DELETE`: ends the session, its streams and its calls. */
-  delete(req: IncomingMessage, res: ServerResponse, principal?: unknown): void {
+  delete(req: HttpRequest, res: HttpResponse, principal?: unknown): void {
     try {
       const { session } = this.#find(req, principal);
       session.close();
@@ -317,11 +315,11 @@ export class StreamableHttpTransport {
     this.#retryMs = undefined;
   }
 
-  #open(res: ServerResponse, principal: unknown): Opened {
+  #open(res: HttpResponse, principal: unknown): Opened {
     if (this.stateless) return { session: this.#ephemeral(principal), entry: undefined };
     this.host.admit();
     // An initialize always starts a new session, even one carrying a stale id.
-    const id = randomUUID();
+    const id = crypto.randomUUID();
     const session = new Session(id);
     session.auth = principal;
     session.authKey = principalKey(principal);
@@ -333,7 +331,7 @@ export class StreamableHttpTransport {
     return { session, entry, claimed };
   }
 
-  #find(req: IncomingMessage, principal: unknown): { session: Session; entry: Entry | undefined } {
+  #find(req: HttpRequest, principal: unknown): { session: Session; entry: Entry | undefined } {
     const header = req.headers["mcp-protocol-version"];
     if (typeof header === "string" && !isLegacyVersion(header)) {
       // 2025-06-18 §Protocol Version Header: an unsupported version is a 400.
@@ -365,7 +363,7 @@ export class StreamableHttpTransport {
     return session;
   }
 
-  #batchAllowed(req: IncomingMessage, session: Session): boolean {
+  #batchAllowed(req: HttpRequest, session: Session): boolean {
     const header = req.headers["mcp-protocol-version"];
     const version = this.stateless ? (typeof header === "string" ? header : DEFAULT_HTTP_VERSION) : session.protocolVersion;
     return version === "2025-03-26";
@@ -373,7 +371,7 @@ export class StreamableHttpTransport {
 }
 
 /** Answers `message` with an error; true, for `#era` to return. */
-function refuse(res: ServerResponse, message: Classified, status: number, error: JsonRpcError): true {
+function refuse(res: HttpResponse, message: Classified, status: number, error: JsonRpcError): true {
   const id = message.kind === "invalid" ? message.id : "id" in message.message ? message.message.id ?? null : null;
   sendJson(res, status, failure(id, error));
   return true;
