@@ -19,7 +19,9 @@ import { Deadlines } from "./deadlines.ts";
 import { Endpoints } from "./endpoints.ts";
 import type { RouteHandler } from "./endpoints.ts";
 import { ErrorCode, httpError } from "./errors.ts";
+import { serveFetch } from "./fetch.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./http.ts";
+import type { HttpRequest, HttpResponse } from "./http.ts";
 import type { NoArguments, PromptArgs, ToolArgs, ToolHandler } from "./infer.ts";
 import { whole } from "./options.ts";
 import type { CloseOptions, Listening, ListenOptions, ServerOptions } from "./options.ts";
@@ -273,6 +275,21 @@ export class McpServer implements ModernHost {
    * `http.createServer(server.handler)`.
    */
   readonly handler = (req: IncomingMessage, res: ServerResponse): void => this.#endpoints.handle(req, res);
+
+  /**
+   * Serves one Web `Request`: the same endpoints, status codes, headers and
+   * bytes as {@linkcode McpServer.handler}, for hosts that speak Fetch. A
+   * detachable function: `Deno.serve(server.fetch)`,
+   * `Bun.serve({ fetch: server.fetch })`, `export default { fetch: server.fetch }`.
+   *
+   * @param request the request
+   * @param hostArgs what the host passes after it (Bun's server, used to keep SSE streams open; Deno's info)
+   * @returns the response, resolved once its head is known (streams flow on after that)
+   */
+  readonly fetch = (request: Request, ...hostArgs: unknown[]): Promise<Response> =>
+    serveFetch(this.#serve, request, hostArgs);
+
+  #serve = (req: HttpRequest, res: HttpResponse): void => this.#endpoints.handle(req, res);
 
   /** This instance's id in its cluster (undefined without the `cluster` option); forwarding log lines name it. */
   get instanceId(): string | undefined {

@@ -16,6 +16,7 @@ import type { Message } from "./_client.ts";
 import { startExample } from "./_spawn.ts";
 import { BOTH, StreamableClient, expectHttpError } from "./_streamable.ts";
 import type { HeaderOverrides } from "./_streamable.ts";
+import { listen } from "./_door.ts";
 
 /** Who each test token stands for; the odd ones make `authenticate` refuse or fail. */
 const PRINCIPALS: Record<string, { sub: string; scopes?: string[] }> = {
@@ -178,7 +179,7 @@ before(async () => {
   base = `http://127.0.0.1:${port}`;
   metadataUrl = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`;
   bare = register(createServer({ name: "auth-bare", version: "1.0.0", authenticate, onError: () => {} }));
-  ({ url: bareBase } = await bare.listen({ port: 0 }));
+  ({ url: bareBase } = await listen(bare));
 });
 
 after(async () => {

@@ -9,6 +9,7 @@ import { createServer } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import type { Message } from "./_client.ts";
 import { BOTH } from "./_streamable.ts";
+import { listen } from "./_door.ts";
 
 const ORIGIN = "http://localhost:5173";
 const EVIL = "http://evil.example";
@@ -40,7 +41,7 @@ let plainBase: string;
 before(async () => {
   cors = createServer({ name: "cors", version: "1.0.0", cors: true });
   cors.tool("echo", {}, () => "echo");
-  ({ url: corsBase } = await cors.listen({ port: 0 }));
+  ({ url: corsBase } = await listen(cors));
   authed = createServer({
     name: "cors-auth",
     version: "1.0.0",
@@ -51,9 +52,9 @@ before(async () => {
       return req.headers.authorization === "Bearer ok" ? { sub: "ok" } : undefined;
     },
   });
-  ({ url: authedBase } = await authed.listen({ port: 0 }));
+  ({ url: authedBase } = await listen(authed));
   plain = createServer({ name: "plain", version: "1.0.0" });
-  ({ url: plainBase } = await plain.listen({ port: 0 }));
+  ({ url: plainBase } = await listen(plain));
 });
 
 after(async () => {

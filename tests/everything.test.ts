@@ -18,13 +18,14 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { everything, PNG, WAV } from "../examples/everything.ts";
 import type { McpServer } from "../mod.ts";
+import { listen } from "./_door.ts";
 
 let server: McpServer;
 let base: string;
 
 before(async () => {
   server = everything();
-  ({ url: base } = await server.listen({ port: 0 }));
+  ({ url: base } = await listen(server));
 });
 after(() => server.close());
 

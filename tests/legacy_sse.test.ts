@@ -5,6 +5,7 @@ import { createServer } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
 import { LegacyClient } from "./_client.ts";
 import type { Message } from "./_client.ts";
+import { listen } from "./_door.ts";
 
 let server: McpServer;
 let base: string;
@@ -43,7 +44,7 @@ before(async () => {
   server.tool("fail", {}, () => {
     throw new Error("it broke");
   });
-  ({ url: base } = await server.listen({ port: 0 }));
+  ({ url: base } = await listen(server));
 });
 
 after(() => server.close());

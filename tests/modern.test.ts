@@ -18,6 +18,7 @@ import type { Message } from "./_client.ts";
 import { ALL_CAPS, delay, envelope, isRequest, MCP, MODERN, ModernClient, modernHeaders, readReply } from "./_modern.ts";
 import type { Reply } from "./_modern.ts";
 import { BOTH, eventIds, nextEvent, nextMessage, rawRequest, StreamableClient, waitFor } from "./_streamable.ts";
+import { listen } from "./_door.ts";
 
 const SERVER_INFO = { name: "emcee-everything", version: "1.0.0" };
 const SUB = `${MCP}subscriptionId`;
@@ -78,7 +79,7 @@ const keyed = { type: "object", properties: { key: { type: "string" } }, require
 
 before(async () => {
   srv = everything();
-  ({ url: base, port } = await srv.listen({ port: 0 }));
+  ({ url: base, port } = await listen(srv));
   client = new ModernClient(base);
 
   custom = createServer({ name: "custom", version: "2.0.0", onError: (error) => void customErrors.push(error) });
@@ -115,20 +116,20 @@ before(async () => {
     return action;
   });
   custom.resource("test://caf\u00e9", { name: "Café", mimeType: "text/plain" }, () => "du café");
-  ({ url: customBase } = await custom.listen({ port: 0 }));
+  ({ url: customBase } = await listen(custom));
   customClient = new ModernClient(customBase);
 
   modernOnly = createServer({ name: "modern-only", version: "1.0.0", eras: "modern" });
   modernOnly.tool("add", {
     inputSchema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
   }, ({ a, b }: { a: number; b: number }) => String(a + b));
-  ({ url: modernOnlyBase } = await modernOnly.listen({ port: 0 }));
+  ({ url: modernOnlyBase } = await listen(modernOnly));
 
   legacyOnly = createServer({ name: "legacy-only", version: "1.0.0", eras: "legacy" });
   legacyOnly.tool("add", {
     inputSchema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
   }, ({ a, b }: { a: number; b: number }) => String(a + b));
-  ({ url: legacyOnlyBase } = await legacyOnly.listen({ port: 0 }));
+  ({ url: legacyOnlyBase } = await listen(legacyOnly));
 });
 
 after(async () => {
@@ -560,7 +561,7 @@ describe("2026-07-28 checklist (mcp-modern.md §10)", () => {
     const closing = createServer({ name: "closing", version: "1.0.0" });
     closing.tool("t", { description: "a tool" }, () => "t");
     await delay(5); // let the registration's own (coalesced, next-macrotask) list_changed pass first
-    const { url } = await closing.listen({ port: 0 });
+    const { url } = await listen(closing);
     const listener = new ModernClient(url);
     const { reader } = await listener.listen({ toolsListChanged: true }, { id: "bye" });
     try {

@@ -15,6 +15,7 @@ import { paramsDigest, RequestStates } from "../lib/mrtr.ts";
 import type { Message } from "./_client.ts";
 import { ALL_CAPS, delay, MCP, ModernClient, readReply } from "./_modern.ts";
 import type { Reply, RequestOptions } from "./_modern.ts";
+import { listen } from "./_door.ts";
 
 const STATE = /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 
@@ -97,7 +98,7 @@ function as(who: string): { call: (name: string, args: Message, options: Request
 
 before(async () => {
   srv = everything();
-  const { url } = await srv.listen({ port: 0 });
+  const { url } = await listen(srv);
   client = new ModernClient(url, ALL_CAPS);
 
   asker = createServer({
@@ -132,7 +133,7 @@ before(async () => {
     }, { key: "flavour" });
     return `flavour: ${content?.flavour}`;
   });
-  ({ url: askerBase } = await asker.listen({ port: 0 }));
+  ({ url: askerBase } = await listen(asker));
 });
 
 after(async () => {
@@ -491,7 +492,7 @@ describe("MRTR: requestState is hostile input", () => {
 
   it("a state from another server (another secret) is refused", async () => {
     const other = everything();
-    const { url } = await other.listen({ port: 0 });
+    const { url } = await listen(other);
     try {
       const state = await fresh("o0");
       const reply = await new ModernClient(url, ALL_CAPS).call("test_input_required_result_request_state", {}, { id: "o1" }, {
@@ -508,7 +509,7 @@ describe("MRTR: requestState is hostile input", () => {
     const make = async () => {
       const s = createServer({ name: "twin", version: "1.0.0", stateSecret: "a shared secret of enough length" });
       s.tool("ask", { description: "asks" }, async (_args, ctx) => (await ctx.elicit(NAME_FORM, { key: "n" })).content?.name as string);
-      const { url } = await s.listen({ port: 0 });
+      const { url } = await listen(s);
       return { s, c: new ModernClient(url, ALL_CAPS) };
     };
     const a = await make();

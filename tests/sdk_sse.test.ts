@@ -4,6 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { createServer } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
+import { listen } from "./_door.ts";
 
 let server: McpServer;
 let base: string;
@@ -39,7 +40,7 @@ before(async () => {
   server.tool("stats", {
     outputSchema: { type: "object", properties: { count: { type: "integer" } }, required: ["count"] },
   }, () => ({ count: 3 }));
-  ({ url: base } = await server.listen({ port: 0 }));
+  ({ url: base } = await listen(server));
 });
 
 after(() => server.close());

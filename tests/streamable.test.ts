@@ -21,6 +21,7 @@ import {
   StreamableClient,
   waitFor,
 } from "./_streamable.ts";
+import { listen } from "./_door.ts";
 
 const INITIALIZE = {
   jsonrpc: "2.0",
@@ -105,22 +106,22 @@ let bothBase: string;
 before(async () => {
   server = createServer({ name: "streamable-test", version: "1.0.0", maxBodyBytes: 1024 });
   register(server);
-  ({ url: base, port } = await server.listen({ port: 0 }));
+  ({ url: base, port } = await listen(server));
   noStore = createServer({ name: "no-store", version: "1.0.0", eventStore: false });
   register(noStore);
-  ({ url: noStoreBase } = await noStore.listen({ port: 0 }));
+  ({ url: noStoreBase } = await listen(noStore));
   stateless = createServer({ name: "stateless", version: "1.0.0", stateless: true });
   register(stateless);
-  ({ url: statelessBase } = await stateless.listen({ port: 0 }));
+  ({ url: statelessBase } = await listen(stateless));
   listed = createServer({ name: "listed", version: "1.0.0", allowedOrigins: ["https://app.example"] });
   register(listed);
-  ({ url: listedBase } = await listed.listen({ port: 0 }));
+  ({ url: listedBase } = await listen(listed));
   closed = createServer({ name: "closed", version: "1.0.0", allowedHosts: [] });
   register(closed);
-  ({ url: closedBase } = await closed.listen({ port: 0 }));
+  ({ url: closedBase } = await listen(closed));
   both = createServer({ name: "both", version: "1.0.0" });
   register(both);
-  ({ url: bothBase } = await both.listen({ port: 0 }));
+  ({ url: bothBase } = await listen(both));
 });
 
 after(async () => {

@@ -1,0 +1,243 @@
+/**
+ * The `fetch` door: a Web `Request` in, a `Response` out, for Deno.serve,
+ * Bun.serve, Cloudflare Workers and every framework that speaks Fetch.
+ *
+ * It adds no endpoint logic: {@linkcode FetchRequest} and
+ * {@linkcode FetchResponse} are the core's {@linkcode HttpRequest} and
+ * {@linkcode HttpResponse} over Web types, so the same endpoints serve
+ * both doors. The response resolves as soon as its head is known; a stream
+ * (SSE) then flows through a `ReadableStream` whose queue is what the SSE
+ * writer's bound (`maxQueuedBytes`) measures.
+ *
+ * @module
+ */
+import { tooLarge, cutShort, utf8 } from "./http.ts";
+import type { HttpRequest, HttpResponse, IncomingHeaders, OutgoingHeaders } from "./http.ts";
+
+/** What a host may pass after the request: Bun's server, Deno's info, a Worker's `(env, ctx)`. */
+interface HostArgs {
+  /** Bun.serve: lifts the idle timeout of one request, so a quiet SSE stream is not cut after 10 s. */
+  timeout?: (request: Request, seconds: number) => void;
+  /** Bun.serve: the peer's address. */
+  requestIP?: (request: Request) => { address: string } | null;
+  /** Deno.serve: the peer's address. */
+  remoteAddr?: { hostname?: string };
+  /** Workers: keeps the isolate alive for work that outlives the response. */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+/** Hop-by-hop or computed headers a `Response` must not carry (runtimes set or refuse them). */
+const DROPPED = new Set(["connection", "content-length", "transfer-encoding", "keep-alive"]);
+const NO_BODY = new Set([101, 204, 205, 304]);
+const encoder = new TextEncoder();
+
+/**
+ * A Web `Request` seen as the core's {@linkcode HttpRequest}. `request`
+ * is the original, for `authenticate` and routes of your own.
+ */
+export class FetchRequest implements HttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHeaders;
+  readonly socket: { localAddress: string | undefined; remoteAddress: string | undefined; encrypted: boolean };
+  /** The request as the host handed it. */
+  readonly request: Request;
+
+  constructor(request: Request, peer: string | undefined) {
+    this.request = request;
+    this.method = request.method;
+    const url = new URL(request.url);
+    this.url = url.pathname + url.search;
+    const headers: IncomingHeaders = {};
+    request.headers.forEach((value, name) => (headers[name] = value));
+    this.headers = headers;
+    // The bound address is not told through fetch. A loopback peer means the server listens on
+    // loopback (or everywhere), so the loopback guard applies, as it does on node:http.
+    const loopback = peer !== undefined && LOOPBACK.test(peer);
+    this.socket = { localAddress: loopback ? peer : undefined, remoteAddress: peer, encrypted: url.protocol === "https:" };
+  }
+
+  /** Reads the body as text, refusing more than `limit` bytes as it arrives. */
+  async readBody(limit: number): Promise<string> {
+    const body = this.request.body;
+    if (!body) return "";
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > limit) {
+          void reader.cancel().catch(() => {});
+          throw tooLarge(limit);
+        }
+        chunks.push(value);
+      }
+    } catch (error) {
+      throw size > limit ? error : cutShort();
+    }
+    return utf8(chunks, size);
+  }
+}
+
+type Listener = () => void;
+
+/**
+ * The core's {@linkcode HttpResponse} resolving a Web `Response`: at
+ * `end()` for a whole body, at the first `write()` or `flushHeaders()` for
+ * a stream.
+ */
+export class FetchResponse implements HttpResponse {
+  headersSent = false;
+  writableEnded = false;
+  writableFinished = false;
+  destroyed = false;
+  /** Resolves with the response once its head is known. */
+  readonly response: Promise<Response>;
+  #resolve!: (response: Response) => void;
+  #status = 200;
+  #headers: OutgoingHeaders = {};
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #listeners: { close: Listener[]; drain: Listener[] } = { close: [], drain: [] };
+  #head: boolean;
+  #onStream: (() => void) | undefined;
+
+  /**
+   * @param request the request, for `HEAD` and for noticing a client that goes away
+   * @param onStream called once when the response becomes a stream (Bun lifts its idle timeout there)
+   */
+  constructor(request: Request, onStream?: () => void) {
+    this.response = new Promise((resolve) => (this.#resolve = resolve));
+    this.#head = request.method === "HEAD";
+    this.#onStream = onStream;
+    request.signal?.addEventListener("abort", () => this.#close(), { once: true });
+  }
+
+  get writableLength(): number {
+    // A queuing strategy with a high-water mark of 0: the shortfall is what is queued.
+    return this.#controller ? -Math.min(0, this.#controller.desiredSize ?? 0) : 0;
+  }
+
+  setHeader(name: string, value: string | number | string[]): this {
+    this.#headers[name.toLowerCase()] = value;
+    return this;
+  }
+
+  writeHead(status: number, headers?: OutgoingHeaders): this {
+    this.#status = status;
+    for (const name in headers) this.#headers[name.toLowerCase()] = headers[name];
+    return this;
+  }
+
+  flushHeaders(): void {
+    if (!this.headersSent && !this.destroyed) this.#openStream();
+  }
+
+  write(chunk: string): boolean {
+    if (this.writableEnded || this.destroyed) return false;
+    if (!this.headersSent) this.#openStream();
+    this.#controller?.enqueue(encoder.encode(chunk));
+    return true;
+  }
+
+  end(chunk?: string): this {
+    if (this.writableEnded || this.destroyed) return this;
+    this.writableEnded = true;
+    if (this.#controller) {
+      if (chunk !== undefined) this.#controller.enqueue(encoder.encode(chunk));
+      this.#controller.close();
+    } else {
+      this.headersSent = true;
+      const body = this.#head || NO_BODY.has(this.#status) ? null : chunk ?? null;
+      this.#resolve(new Response(body, { status: this.#status, headers: this.#webHeaders() }));
+    }
+    this.writableFinished = true;
+    // As on node:http, `close` follows the end of a response.
+    queueMicrotask(() => this.#close());
+    return this;
+  }
+
+  destroy(): this {
+    if (this.destroyed) return this;
+    if (this.#controller && !this.writableEnded) this.#controller.error(new Error("the response was cut off"));
+    else if (!this.headersSent) {
+      this.headersSent = true;
+      // Nothing was sent yet: there is no connection of ours to cut, so answer with nothing.
+      this.#resolve(new Response(null, { status: 500 }));
+    }
+    this.#close();
+    return this;
+  }
+
+  on(event: "close" | "drain", listener: Listener): this {
+    if (event === "close" && this.destroyed) queueMicrotask(listener);
+    else this.#listeners[event].push(listener);
+    return this;
+  }
+
+  once(event: "close" | "drain", listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  #openStream(): void {
+    this.headersSent = true;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      pull: () => {
+        for (const listener of this.#listeners.drain) listener();
+      },
+      cancel: () => this.#close(),
+    }, { highWaterMark: 0, size: (chunk) => chunk.byteLength });
+    this.#onStream?.();
+    this.#resolve(new Response(this.#head ? null : body, { status: this.#status, headers: this.#webHeaders() }));
+  }
+
+  #webHeaders(): Headers {
+    const headers = new Headers();
+    for (const name in this.#headers) {
+      const value = this.#headers[name];
+      if (value === undefined || DROPPED.has(name)) continue;
+      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      else headers.set(name, String(value));
+    }
+    return headers;
+  }
+
+  #close(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const listeners = this.#listeners.close;
+    this.#listeners = { close: [], drain: [] };
+    for (const listener of listeners) listener();
+  }
+}
+
+/**
+ * Serves one `Request` through `serve` (the server's endpoints) and resolves
+ * its `Response`.
+ *
+ * @param hostArgs what the host passed after the request (Bun's server, Deno's info, a Worker's env and ctx)
+ */
+export function serveFetch(
+  serve: (req: HttpRequest, res: HttpResponse) => void,
+  request: Request,
+  hostArgs: readonly unknown[],
+): Promise<Response> {
+  let bun: HostArgs | undefined;
+  let peer: string | undefined;
+  for (const arg of hostArgs) {
+    if (!arg || typeof arg !== "object") continue;
+    const host = arg as HostArgs;
+    if (typeof host.timeout === "function") bun = host;
+    if (typeof host.requestIP === "function") peer = host.requestIP(request)?.address;
+    else if (typeof host.remoteAddr?.hostname === "string") peer = host.remoteAddr.hostname;
+  }
+  const res = new FetchResponse(request, bun && (() => bun.timeout!(request, 0)));
+  serve(new FetchRequest(request, peer), res);
+  return res.response;
+}

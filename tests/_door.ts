@@ -1,0 +1,95 @@
+/**
+ * Which door the wire tests go through. `EMCEE_DOOR=fetch` serves each test
+ * server through `server.fetch`: on Deno with Deno.serve, on Bun with
+ * Bun.serve (their native servers, with their default options), on Node
+ * through a small node:http → Request → Response bridge. Otherwise
+ * `server.listen()` (the node:http door). The same cases then assert the
+ * same status codes, headers and bytes through both.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import process from "node:process";
+import { Readable } from "node:stream";
+import type { Listening, McpServer } from "../mod.ts";
+
+/** The door this run tests. */
+export const DOOR: "node" | "fetch" = process.env.EMCEE_DOOR === "fetch" ? "fetch" : "node";
+
+type Fetch = McpServer["fetch"];
+interface Hosting {
+  port: number;
+  stop(): Promise<void>;
+}
+
+const runtime = globalThis as {
+  Deno?: { serve(options: object, handler: Fetch): { addr: { port: number }; shutdown(): Promise<void> } };
+  Bun?: { serve(options: object): { port: number; stop(force?: boolean): Promise<void> | void } };
+};
+
+/** Serves `fetch` on a loopback port the runtime's native way (a bridge on Node). */
+export async function hostFetch(fetch: Fetch): Promise<Hosting> {
+  if (runtime.Deno) {
+    const served = runtime.Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fetch);
+    return { port: served.addr.port, stop: () => served.shutdown() };
+  }
+  if (runtime.Bun) {
+    const served = runtime.Bun.serve({ port: 0, hostname: "127.0.0.1", fetch });
+    return { port: served.port, stop: async () => void await served.stop(true) };
+  }
+  const bridge = http.createServer((req, res) => void bridgeRequest(fetch, req, res));
+  await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (bridge.address() as AddressInfo).port,
+    stop: () => {
+      bridge.closeAllConnections();
+      return new Promise((resolve) => bridge.close(() => resolve()));
+    },
+  };
+}
+
+/** Node's stand-in for a fetch host: the request as a `Request`, the `Response` written back as it streams. */
+async function bridgeRequest(fetch: Fetch, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const aborted = new AbortController();
+  res.once("close", () => aborted.abort());
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
+    signal: aborted.signal,
+    duplex: "half",
+  } as RequestInit);
+  const response = await fetch(request, { remoteAddr: { hostname: req.socket.remoteAddress } });
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (!response.body) return void res.end();
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  res.once("close", () => void reader.cancel().catch(() => {}));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
+
+/**
+ * Starts `server` on a loopback port through this run's door. Through
+ * `fetch`, `server.close()` also stops the host, as it stops `listen()`'s.
+ */
+export async function listen(server: McpServer): Promise<Listening> {
+  if (DOOR === "node") return server.listen({ port: 0 });
+  const hosting = await hostFetch(server.fetch);
+  const close = server.close.bind(server);
+  server.close = async (options) => {
+    await close(options);
+    await hosting.stop();
+  };
+  return { url: `http://127.0.0.1:${hosting.port}`, port: hosting.port, close: (options) => server.close(options) };
+}
