@@ -11,10 +11,11 @@
  *
  * @module
  */
-import { tooLarge, cutShort, utf8 } from "./http.ts";
+import { isLoopbackAddress } from "./guard.ts";
+import { cutShort, tooLarge, utf8 } from "./http.ts";
 import type { HttpRequest, HttpResponse, IncomingHeaders, OutgoingHeaders } from "./http.ts";
 
-/** What a host may pass after the request: Bun's server, Deno's info, a Worker's `(env, ctx)`. */
+/** What a host may pass after the request and this door reads: Bun's server, Deno's info. */
 interface HostArgs {
   /** Bun.serve: lifts the idle timeout of one request, so a quiet SSE stream is not cut after 10 s. */
   timeout?: (request: Request, seconds: number) => void;
@@ -22,11 +23,8 @@ interface HostArgs {
   requestIP?: (request: Request) => { address: string } | null;
   /** Deno.serve: the peer's address. */
   remoteAddr?: { hostname?: string };
-  /** Workers: keeps the isolate alive for work that outlives the response. */
-  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 /** Hop-by-hop or computed headers a `Response` must not carry (runtimes set or refuse them). */
 const DROPPED = new Set(["connection", "content-length", "transfer-encoding", "keep-alive"]);
 const NO_BODY = new Set([101, 204, 205, 304]);
@@ -54,7 +52,7 @@ export class FetchRequest implements HttpRequest {
     this.headers = headers;
     // The bound address is not told through fetch. A loopback peer means the server listens on
     // loopback (or everywhere), so the loopback guard applies, as it does on node:http.
-    const loopback = peer !== undefined && LOOPBACK.test(peer);
+    const loopback = isLoopbackAddress(peer);
     this.socket = { localAddress: loopback ? peer : undefined, remoteAddress: peer, encrypted: url.protocol === "https:" };
   }
 
