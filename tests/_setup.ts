@@ -47,7 +47,10 @@ function main(): void {
     say(`${SKIP_SWITCH} is set: installing nothing; the tests needing ${PROGRAMS.map((p) => p.name).join(" or ")} will be skipped`);
     return;
   }
-  let missing = PROGRAMS.filter((p) => versionOf(p) === undefined);
+  // Each program is asked once (Chromium takes a moment to start), and again only after it was installed.
+  const versions = new Map(PROGRAMS.map((p) => [p, versionOf(p)]));
+  const missingNow = () => PROGRAMS.filter((p) => versions.get(p) === undefined);
+  let missing = missingNow();
   if (missing.length > 0) {
     const runner = aptRunner();
     if (!runner) fail(missing, "this machine has no apt-get, or it needs a password, so set-up cannot install it");
@@ -55,10 +58,11 @@ function main(): void {
     if (!apt(runner, ["update"]) || !apt(runner, ["install", "-y", "--no-install-recommends", ...missing.map((p) => p.debian)])) {
       fail(missing, "apt-get failed (its output is above)");
     }
-    missing = missing.filter((p) => versionOf(p) === undefined);
+    for (const p of missing) versions.set(p, versionOf(p));
+    missing = missingNow();
     if (missing.length > 0) fail(missing, "it was installed but does not run");
   }
-  say(PROGRAMS.map((p) => `${p.name}: ${versionOf(p)}`).join("; "));
+  say(PROGRAMS.map((p) => `${p.name}: ${versions.get(p)}`).join("; "));
 }
 
 main();
