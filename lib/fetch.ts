@@ -25,8 +25,8 @@ interface HostArgs {
   remoteAddr?: { hostname?: string };
 }
 
-/** Hop-by-hop or computed headers a `Response` must not carry (runtimes set or refuse them). */
-const DROPPED = new Set(["connection", "content-length", "transfer-encoding", "keep-alive"]);
+/** Hop-by-hop headers a `Response` must not carry (the host frames the connection). */
+const HOP_BY_HOP = new Set(["connection", "transfer-encoding", "keep-alive"]);
 const NO_BODY = new Set([101, 204, 205, 304]);
 const encoder = new TextEncoder();
 
@@ -150,7 +150,8 @@ export class FetchResponse implements HttpResponse {
     } else {
       this.headersSent = true;
       const body = this.#head || NO_BODY.has(this.#status) ? null : chunk ?? null;
-      this.#resolve(new Response(body, { status: this.#status, headers: this.#webHeaders() }));
+      // A whole body keeps the length the core computed, so every host frames it the same way.
+      this.#resolve(new Response(body, { status: this.#status, headers: this.#webHeaders(false) }));
     }
     this.writableFinished = true;
     // As on node:http, `close` follows the end of a response.
@@ -192,14 +193,15 @@ export class FetchResponse implements HttpResponse {
       cancel: () => this.#close(),
     }, { highWaterMark: 0, size: (chunk) => chunk.byteLength });
     this.#onStream?.();
-    this.#resolve(new Response(this.#head ? null : body, { status: this.#status, headers: this.#webHeaders() }));
+    this.#resolve(new Response(this.#head ? null : body, { status: this.#status, headers: this.#webHeaders(true) }));
   }
 
-  #webHeaders(): Headers {
+  /** The headers as Web `Headers`; a stream's length is unknown, so it drops `content-length`. */
+  #webHeaders(streaming: boolean): Headers {
     const headers = new Headers();
     for (const name in this.#headers) {
       const value = this.#headers[name];
-      if (value === undefined || DROPPED.has(name)) continue;
+      if (value === undefined || HOP_BY_HOP.has(name) || (streaming && name === "content-length")) continue;
       if (Array.isArray(value)) for (const v of value) headers.append(name, v);
       else headers.set(name, String(value));
     }
