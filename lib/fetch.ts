@@ -13,6 +13,7 @@
  */
 import { isLoopbackAddress } from "./guard.ts";
 import { cutShort, tooLarge, utf8 } from "./http.ts";
+import { encodeComment } from "./sse.ts";
 import type { HttpRequest, HttpResponse, IncomingHeaders, OutgoingHeaders } from "./http.ts";
 
 /** What a host may pass after the request and this door reads: Bun's server, Deno's info. */
@@ -101,16 +102,19 @@ export class FetchResponse implements HttpResponse {
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   #listeners: { close: Listener[]; drain: Listener[] } = { close: [], drain: [] };
   #head: boolean;
-  #onStream: (() => void) | undefined;
+  #bun: HostArgs | undefined;
+  #request: Request;
+  #written = 0;
 
   /**
    * @param request the request, for `HEAD` and for noticing a client that goes away
-   * @param onStream called once when the response becomes a stream (Bun lifts its idle timeout there)
+   * @param bun Bun's server, when Bun.serve is the host (see {@linkcode FetchResponse.flushHeaders})
    */
-  constructor(request: Request, onStream?: () => void) {
+  constructor(request: Request, bun?: HostArgs) {
     this.response = new Promise((resolve) => (this.#resolve = resolve));
     this.#head = request.method === "HEAD";
-    this.#onStream = onStream;
+    this.#bun = bun;
+    this.#request = request;
     request.signal?.addEventListener("abort", () => this.#close(), { once: true });
   }
 
@@ -130,13 +134,29 @@ export class FetchResponse implements HttpResponse {
     return this;
   }
 
+  /**
+   * Commits the head of a stream. Bun.serve (1.4) withholds the head of a
+   * streamed `Response` until its first body byte (oven-sh/bun#33660), so a
+   * quiet SSE stream (a GET stream before its first notification) would not
+   * even reach `fetch()` or `EventSource.onopen` there. On Bun, an event
+   * stream that has written nothing by the end of the task that opened it
+   * sends an empty comment, which every SSE parser skips (WHATWG HTML
+   * §9.2.6); a stream that speaks at once keeps its exact bytes.
+   */
   flushHeaders(): void {
-    if (!this.headersSent && !this.destroyed) this.#openStream();
+    if (this.headersSent || this.destroyed) return;
+    this.#openStream();
+    if (!this.#bun || !String(this.#headers["content-type"]).startsWith("text/event-stream")) return;
+    const written = this.#written;
+    setTimeout(() => {
+      if (this.#written === written && !this.writableEnded && !this.destroyed) this.write(encodeComment());
+    }, 0);
   }
 
   write(chunk: string): boolean {
     if (this.writableEnded || this.destroyed) return false;
     if (!this.headersSent) this.#openStream();
+    this.#written++;
     this.#controller?.enqueue(encoder.encode(chunk));
     return true;
   }
@@ -192,7 +212,9 @@ export class FetchResponse implements HttpResponse {
       },
       cancel: () => this.#close(),
     }, { highWaterMark: 0, size: (chunk) => chunk.byteLength });
-    this.#onStream?.();
+    // Bun.serve closes a connection idle for `idleTimeout` (10 s by default); a stream's quiet
+    // spells are longer than that (keep-alive comments come every 15 s), so it is lifted here.
+    this.#bun?.timeout!(this.#request, 0);
     this.#resolve(new Response(this.#head ? null : body, { status: this.#status, headers: this.#webHeaders(true) }));
   }
 
@@ -237,7 +259,7 @@ export function serveFetch(
     if (typeof host.requestIP === "function") peer = host.requestIP(request)?.address;
     else if (typeof host.remoteAddr?.hostname === "string") peer = host.remoteAddr.hostname;
   }
-  const res = new FetchResponse(request, bun && (() => bun.timeout!(request, 0)));
+  const res = new FetchResponse(request, bun);
   serve(new FetchRequest(request, peer), res);
   return res.response;
 }

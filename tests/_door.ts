@@ -15,6 +15,17 @@ import type { Listening, McpServer } from "../mod.ts";
 /** The door this run tests. */
 export const DOOR: "node" | "fetch" = process.env.EMCEE_DOOR === "fetch" ? "fetch" : "node";
 
+/**
+ * Why a case cannot be asserted on this host, or `false`. Deno.serve (2.9)
+ * does not notice a client that closes its connection while the handler of
+ * a request of more than about 320 bytes is pending: the socket sits in
+ * CLOSE_WAIT and `request.signal` never aborts (a bare Deno.serve handler
+ * shows the same), so nothing can tell emcee's core. Once a response
+ * streams, the host cancels its body and the core sees the close.
+ */
+export const PENDING_DISCONNECT_UNSEEN: string | false = DOOR === "fetch" && "Deno" in globalThis &&
+  "Deno.serve does not report a client's disconnect while a request over ~320 bytes is pending (a bare Deno.serve shows it too)";
+
 type Fetch = McpServer["fetch"];
 interface Hosting {
   port: number;
@@ -77,6 +88,14 @@ async function bridgeRequest(fetch: Fetch, req: http.IncomingMessage, res: http.
   } catch {
     res.destroy();
   }
+}
+
+/**
+ * A stream's bytes without the empty comment that opens a quiet event stream
+ * on Bun.serve (see `FetchResponse.flushHeaders`); other hosts send none.
+ */
+export function withoutOpening(raw: string): string {
+  return DOOR === "fetch" && "Bun" in globalThis && raw.startsWith(":\n\n") ? raw.slice(3) : raw;
 }
 
 /**

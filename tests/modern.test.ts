@@ -18,7 +18,7 @@ import type { Message } from "./_client.ts";
 import { ALL_CAPS, delay, envelope, isRequest, MCP, MODERN, ModernClient, modernHeaders, readReply } from "./_modern.ts";
 import type { Reply } from "./_modern.ts";
 import { BOTH, eventIds, nextEvent, nextMessage, rawRequest, StreamableClient, waitFor } from "./_streamable.ts";
-import { listen } from "./_door.ts";
+import { listen, PENDING_DISCONNECT_UNSEEN } from "./_door.ts";
 
 const SERVER_INFO = { name: "emcee-everything", version: "1.0.0" };
 const SUB = `${MCP}subscriptionId`;
@@ -580,7 +580,7 @@ describe("2026-07-28 checklist (mcp-modern.md §10)", () => {
     }
   });
 
-  it("§10.26 a client disconnect cancels the handler: the tool's signal aborts", async () => {
+  it("§10.26 a client disconnect cancels the handler: the tool's signal aborts", { skip: PENDING_DISCONNECT_UNSEEN }, async () => {
     const abort = new AbortController();
     const pending = customClient.send("tools/call", { name: "slow", arguments: { key: "disconnect-26" } }, { signal: abort.signal })
       .then(async (res) => (await res.body?.cancel(), "answered"), () => "aborted");

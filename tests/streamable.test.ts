@@ -21,7 +21,7 @@ import {
   StreamableClient,
   waitFor,
 } from "./_streamable.ts";
-import { listen } from "./_door.ts";
+import { listen, withoutOpening } from "./_door.ts";
 
 const INITIALIZE = {
   jsonrpc: "2.0",
@@ -497,6 +497,26 @@ describe("Streamable HTTP: the GET stream", () => {
     await res.body!.cancel();
   });
 
+  it("a quiet GET stream's head arrives before its first event, even with keep-alive comments off", async () => {
+    const quiet = createServer({ name: "quiet", version: "1.0.0", keepAliveMs: 0 });
+    const { url } = await listen(quiet);
+    try {
+      const client = await session("2025-11-25", url);
+      // Nothing is sent on this stream until the head has arrived: a host that withholds the head
+      // until the first body byte would hang here (Bun.serve does, without the door's opening comment).
+      const stream = new EventReader((await client.get()).body!);
+      quiet.log("info", "after the head");
+      assert.deepEqual(await nextMessage(stream), {
+        jsonrpc: "2.0",
+        method: "notifications/message",
+        params: { level: "info", data: "after the head" },
+      });
+      await stream.cancel();
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it("a newly registered tool announces tools/list_changed exactly once, on the newer of two GET streams", async () => {
     const client = await session();
     const first = new EventReader((await client.get()).body!);
@@ -554,7 +574,7 @@ describe("Streamable HTTP: resumable streams", () => {
     const replay = await readSse(resumed);
     const [resultId = ""] = eventIds(replay.raw);
     assertStreamIds([primingId, resultId]);
-    assert.equal(replay.raw, `id: ${resultId}\ndata: {"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"polled"}]}}\n\n`);
+    assert.equal(withoutOpening(replay.raw), `id: ${resultId}\ndata: {"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"polled"}]}}\n\n`);
   });
 
   it("a Last-Event-ID from one session never replays its events to another session", async () => {
