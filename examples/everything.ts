@@ -499,8 +499,10 @@ export function everything(): McpServer {
   return server;
 }
 
-// Serve when run as a program, not when a test imports `everything()`.
-const isMain = (import.meta as { main?: boolean }).main ?? process.argv[1] === fileURLToPath(import.meta.url);
+// Serve when run as a program, not when a test (or examples/everything_fetch.ts) imports `everything()`.
+// A Worker has no argv: there `import.meta.main` is undefined and argv[1] too.
+const isMain = (import.meta as { main?: boolean }).main ??
+  (process.argv[1] !== undefined && process.argv[1] === fileURLToPath(import.meta.url));
 if (isMain) {
   const server = everything();
   const { url } = await server.listen({ port: Number(process.env.PORT ?? 3000) });

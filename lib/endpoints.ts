@@ -15,7 +15,7 @@ import { corsHeaders, preflight } from "./cors.ts";
 import { ErrorCode, HttpError, httpError } from "./errors.ts";
 import { MemoryEventStore } from "./event_store.ts";
 import { createGuard } from "./guard.ts";
-import { byteLength, sendError, sendJson } from "./http.ts";
+import { byteLength, sendError, sendJson, sendResponse } from "./http.ts";
 import { servePlayground } from "./playground.ts";
 import { Router } from "./router.ts";
 import { LegacySseTransport } from "./transports/sse.ts";
@@ -44,8 +44,9 @@ const byHeader: SessionOf = (req) => req.headers["mcp-session-id"] as string | u
 
 /**
  * A route handler of your own, served beside the MCP endpoints. A returned
- * object or array becomes a JSON response, a string a text response; return
- * nothing after writing to `res` yourself.
+ * Web `Response` is sent as it is (through either door), an object or array
+ * becomes a JSON response, a string a text response; return nothing after
+ * writing to `res` yourself.
  */
 export type RouteHandler = {
   // A method, so that a handler written for `node:http`'s own types still fits.
@@ -177,6 +178,7 @@ export class Endpoints {
     this.#router.add(method, path, async (req, res, params) => {
       const value = await handler(req, res, params);
       if (res.headersSent || res.writableEnded || value === undefined) return;
+      if (typeof Response === "function" && value instanceof Response) return sendResponse(res, value);
       if (typeof value === "string") {
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": byteLength(value) });
         res.end(value);
@@ -184,28 +186,34 @@ export class Endpoints {
     });
   }
 
-  /** Serves one request. */
-  handle(req: HttpRequest, res: HttpResponse): void {
+  /**
+   * Serves one request.
+   *
+   * @returns while the request's work outlives its response (an HTTP+SSE
+   *   call answered 202 before it runs), a promise of that work's end, which
+   *   the `fetch` door hands to a Worker's `waitUntil`
+   */
+  handle(req: HttpRequest, res: HttpResponse): Promise<void> | undefined {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     const match = this.#router.match(req.method ?? "GET", path);
     if (match.status === 404) {
-      if (this.#playground?.(req, res, path)) return;
-      sendError(res, httpError(404, ErrorCode.InvalidRequest, `Not found: ${req.method} ${path}`));
-      return;
+      if (!this.#playground?.(req, res, path)) sendError(res, httpError(404, ErrorCode.InvalidRequest, `Not found: ${req.method} ${path}`));
+      return undefined;
     }
     if (match.status === 405) {
       const allow = match.allow.join(", ");
       sendError(res, httpError(405, ErrorCode.InvalidRequest, `Method not allowed: ${path} accepts ${allow}`, { allow }));
-      return;
+      return undefined;
     }
     try {
       const done = match.value(req, res, match.params, q === -1 ? "" : url.slice(q + 1));
-      if (done instanceof Promise) done.catch((error) => this.#fail(req, res, path, error));
+      if (done instanceof Promise) return done.then(() => {}, (error) => this.#fail(req, res, path, error));
     } catch (error) {
       this.#fail(req, res, path, error);
     }
+    return undefined;
   }
 
   /** Answers a route that threw; anything but an HttpError is unexpected, and reported. */

@@ -24,6 +24,8 @@ interface HostArgs {
   requestIP?: (request: Request) => { address: string } | null;
   /** Deno.serve: the peer's address. */
   remoteAddr?: { hostname?: string };
+  /** Cloudflare Workers (the `ctx` after `env`): keeps the isolate on a request's work after its response. */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** Hop-by-hop headers a `Response` must not carry (the host frames the connection). */
@@ -153,12 +155,19 @@ export class FetchResponse implements HttpResponse {
     }, 0);
   }
 
-  write(chunk: string): boolean {
+  write(chunk: string | Uint8Array): boolean {
     if (this.writableEnded || this.destroyed) return false;
     if (!this.headersSent) this.#openStream();
     this.#written++;
-    this.#controller?.enqueue(encoder.encode(chunk));
+    this.#controller?.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
     return true;
+  }
+
+  respondWith(response: Response): void {
+    if (this.headersSent || this.destroyed) return;
+    this.headersSent = this.writableEnded = this.writableFinished = true;
+    this.#resolve(response);
+    queueMicrotask(() => this.#close());
   }
 
   end(chunk?: string): this {
@@ -246,20 +255,24 @@ export class FetchResponse implements HttpResponse {
  * @param hostArgs what the host passed after the request (Bun's server, Deno's info, a Worker's env and ctx)
  */
 export function serveFetch(
-  serve: (req: HttpRequest, res: HttpResponse) => void,
+  serve: (req: HttpRequest, res: HttpResponse) => Promise<void> | undefined,
   request: Request,
   hostArgs: readonly unknown[],
 ): Promise<Response> {
   let bun: HostArgs | undefined;
+  let worker: HostArgs | undefined;
   let peer: string | undefined;
   for (const arg of hostArgs) {
     if (!arg || typeof arg !== "object") continue;
     const host = arg as HostArgs;
     if (typeof host.timeout === "function") bun = host;
+    if (typeof host.waitUntil === "function") worker = host;
     if (typeof host.requestIP === "function") peer = host.requestIP(request)?.address;
     else if (typeof host.remoteAddr?.hostname === "string") peer = host.remoteAddr.hostname;
   }
   const res = new FetchResponse(request, bun);
-  serve(new FetchRequest(request, peer), res);
+  const working = serve(new FetchRequest(request, peer), res);
+  // A Worker would drop what runs after its response (an HTTP+SSE call answered 202 first).
+  if (working && worker) worker.waitUntil!(working);
   return res.response;
 }

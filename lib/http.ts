@@ -58,13 +58,15 @@ export interface HttpResponse {
   writeHead(status: number, headers?: OutgoingHeaders): HttpResponse;
   /** Sends the head now: the start of a stream. */
   flushHeaders(): void;
-  write(chunk: string): boolean;
+  write(chunk: string | Uint8Array): boolean;
   end(chunk?: string): unknown;
   /** Cuts the connection. */
   destroy(): unknown;
   /** `close`: the response ended or the client went away; `drain`: the reader caught up. */
   on(event: "close" | "drain", listener: () => void): unknown;
   once(event: "close" | "drain", listener: () => void): unknown;
+  /** Answers with a Web `Response` as it is: the `fetch` door passes it straight to the host. */
+  respondWith?(response: Response): void;
 }
 
 /** A request whose body the door reads itself (the `fetch` door); `node:http` bodies are read from their events. */
@@ -267,5 +269,39 @@ export function sendError(res: HttpResponse, error: unknown): void {
   else {
     res.writeHead(e.status, headers);
     res.end();
+  }
+}
+
+/**
+ * Answers with a Web `Response` (a route of yours may return one): its
+ * status, headers and body as they are. The `fetch` door hands it to the
+ * host untouched; on `node:http` its body is written as it streams, at the
+ * pace the client reads, and cancelled if the client goes away.
+ */
+export async function sendResponse(res: HttpResponse, response: Response): Promise<void> {
+  if (res.respondWith) return res.respondWith(response);
+  const headers: OutgoingHeaders = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  const cookies = response.headers.getSetCookie?.() ?? [];
+  if (cookies.length > 1) headers["set-cookie"] = cookies;
+  res.writeHead(response.status, headers);
+  if (!response.body) return void res.end();
+  const reader = response.body.getReader();
+  let drained: (() => void) | undefined;
+  res.on("drain", () => drained?.());
+  res.once("close", () => {
+    drained?.();
+    if (!res.writableFinished) void reader.cancel().catch(() => {});
+  });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) return;
+      if (!res.write(value)) await new Promise<void>((resolve) => (drained = resolve));
+    }
+    res.end();
+  } catch {
+    res.destroy();
   }
 }

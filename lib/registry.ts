@@ -35,6 +35,7 @@ export class Registry<T> {
   #what: string;
   #scheduled = false;
   #listeners: (() => void)[] = [];
+  #wanted: (() => boolean)[] = [];
   #version = 0;
 
   /** @param what the kind of entry, for error messages ("tool") */
@@ -116,9 +117,10 @@ export class Registry<T> {
     return next < all.length ? { items, nextCursor: this.#encode(next) } : { items };
   }
 
-  /** Calls `listener` (coalesced) after entries change. */
-  onChange(listener: () => void): void {
+  /** Calls `listener` (coalesced) after entries change, when `wanted` says anyone would hear of it. */
+  onChange(listener: () => void, wanted: () => boolean = () => true): void {
     this.#listeners.push(listener);
+    this.#wanted.push(wanted);
   }
 
   #encode(offset: number): string {
@@ -145,7 +147,8 @@ export class Registry<T> {
 
   #changed(): void {
     this.#version++;
-    if (this.#scheduled || this.#listeners.length === 0) return;
+    // No timer for a change nobody would hear of: a Worker's module top level may not set one.
+    if (this.#scheduled || !this.#wanted.some((wanted) => wanted())) return;
     this.#scheduled = true;
     setTimeout(() => {
       this.#scheduled = false;

@@ -137,10 +137,12 @@ export class McpServer implements ModernHost {
     }
     this.#endpoints = new Endpoints(this, options, this.#cluster);
 
-    this.tools.onChange(() => this.#changed("tools"));
-    this.resources.onChange(() => this.#changed("resources"));
-    this.templates.onChange(() => this.#changed("resources"));
-    this.prompts.onChange(() => this.#changed("prompts"));
+    // Announced only while a session or a listener is there to hear it.
+    const heard = () => this.#sessions.size > 0 || this.#listeners.size > 0;
+    this.tools.onChange(() => this.#changed("tools"), heard);
+    this.resources.onChange(() => this.#changed("resources"), heard);
+    this.templates.onChange(() => this.#changed("resources"), heard);
+    this.prompts.onChange(() => this.#changed("prompts"), heard);
   }
 
   /**
@@ -274,7 +276,7 @@ export class McpServer implements ModernHost {
    * Serves one HTTP request. Mount it in any `node:http` server:
    * `http.createServer(server.handler)`.
    */
-  readonly handler = (req: IncomingMessage, res: ServerResponse): void => this.#endpoints.handle(req, res);
+  readonly handler = (req: IncomingMessage, res: ServerResponse): void => void this.#endpoints.handle(req, res);
 
   /**
    * Serves one Web `Request`: the same endpoints, status codes, headers and
@@ -289,7 +291,7 @@ export class McpServer implements ModernHost {
   readonly fetch = (request: Request, ...hostArgs: unknown[]): Promise<Response> =>
     serveFetch(this.#serve, request, hostArgs);
 
-  #serve = (req: HttpRequest, res: HttpResponse): void => this.#endpoints.handle(req, res);
+  #serve = (req: HttpRequest, res: HttpResponse): Promise<void> | undefined => this.#endpoints.handle(req, res);
 
   /** This instance's id in its cluster (undefined without the `cluster` option); forwarding log lines name it. */
   get instanceId(): string | undefined {

@@ -73,7 +73,9 @@ async function bridgeRequest(fetch: Fetch, req: http.IncomingMessage, res: http.
     duplex: "half",
   } as RequestInit);
   const response = await fetch(request, { remoteAddr: { hostname: req.socket.remoteAddress } });
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  const head: Record<string, string | string[]> = Object.fromEntries(response.headers);
+  if (response.headers.has("set-cookie")) head["set-cookie"] = response.headers.getSetCookie();
+  res.writeHead(response.status, head);
   if (!response.body) return void res.end();
   res.flushHeaders();
   const reader = response.body.getReader();

@@ -31,7 +31,7 @@ export function startExample(name: string, env: Record<string, string> = {}): Pr
   return startCommand(cmd, args, env, `examples/${name}`);
 }
 
-/** Runs a command with PORT=0 and resolves with the first http URL it prints. */
+/** Runs a command with PORT=0 and resolves with the first http URL it prints (on stdout or stderr). */
 export function startCommand(cmd: string, args: string[], env: Record<string, string> = {}, label = cmd): Promise<Running> {
   const child = spawn(cmd, args, {
     env: { ...process.env, PORT: "0", DENO_NO_UPDATE_CHECK: "1", ...env },
@@ -58,8 +58,9 @@ export function startCommand(cmd: string, args: string[], env: Record<string, st
         resolve({ child, url: match[0], output: () => out, stop });
       }
     };
+    // Some hosts announce their address on stderr (`deno serve` does).
     child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr!.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${label} exited with ${code}:\n${out}`));
