@@ -270,9 +270,21 @@ export function serveFetch(
     if (typeof host.requestIP === "function") peer = host.requestIP(request)?.address;
     else if (typeof host.remoteAddr?.hostname === "string") peer = host.remoteAddr.hostname;
   }
+  // workerd names the peer in `request.cf.clientIp` ("127.0.0.1:57728", "[::1]:57728") when it serves locally.
+  peer ??= clientIp((request as { cf?: { clientIp?: unknown } }).cf?.clientIp);
   const res = new FetchResponse(request, bun);
   const working = serve(new FetchRequest(request, peer), res);
   // A Worker would drop what runs after its response (an HTTP+SSE call answered 202 first).
   if (working && worker) worker.waitUntil!(working);
   return res.response;
+}
+
+/** The address part of workerd's `clientIp` (address and port). */
+function clientIp(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
+  if (bracketed) return bracketed[1];
+  const colon = value.lastIndexOf(":");
+  // One colon: IPv4 with a port. More: a bare IPv6 address.
+  return colon !== -1 && value.indexOf(":") === colon ? value.slice(0, colon) : value;
 }

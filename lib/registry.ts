@@ -27,8 +27,9 @@ export interface Page<T> {
 /**
  * Entries by key, in registration order (so lists are deterministic).
  *
- * `onChange` fires once per macrotask however many changes were made in it,
- * so a loop that adds a hundred tools sends one `list_changed`.
+ * `onChange` fires once, a microtask after the code that made the changes,
+ * however many it made: a loop that adds a hundred tools sends one
+ * `list_changed`.
  */
 export class Registry<T> {
   #entries = new Map<string, { value: T; enabled: boolean }>();
@@ -150,9 +151,11 @@ export class Registry<T> {
     // No timer for a change nobody would hear of: a Worker's module top level may not set one.
     if (this.#scheduled || !this.#wanted.some((wanted) => wanted())) return;
     this.#scheduled = true;
-    setTimeout(() => {
+    // A microtask, not a timer: it runs within the request that made the change, which a Worker
+    // would end (and its timers with it) as soon as that request is answered.
+    queueMicrotask(() => {
       this.#scheduled = false;
       for (const listener of this.#listeners) listener();
-    }, 0).unref?.();
+    });
   }
 }

@@ -84,6 +84,41 @@ describe("ctx.waitUntil (Cloudflare Workers)", () => {
   });
 });
 
+describe("the Host guard through fetch", () => {
+  const server = createServer({ name: "guarded", version: "1.0.0" });
+  after(() => server.close());
+  const initialize = (host: string, cf?: object) => {
+    const request = new Request("http://localhost/mcp", {
+      method: "POST",
+      headers: { host, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "guard", version: "0" } },
+      }),
+    });
+    return server.fetch(cf ? Object.assign(request, { cf }) : request);
+  };
+
+  it("guards a loopback peer named by workerd's request.cf.clientIp, IPv4 or IPv6, and no other", async () => {
+    for (const clientIp of ["127.0.0.1:57728", "[::1]:57728"]) {
+      const foreign = await initialize("evil.example.com", { clientIp });
+      assert.equal(foreign.status, 403, clientIp);
+      await foreign.body?.cancel();
+      const local = await initialize("localhost:8787", { clientIp });
+      assert.equal(local.status, 200, clientIp);
+      await local.body?.cancel();
+    }
+    // A public peer (or none told, as on Cloudflare's edge): the server is not on loopback, so no Host guard.
+    for (const cf of [{ clientIp: "203.0.113.7:443" }, { colo: "AMS" }, undefined]) {
+      const res = await initialize("mcp.example.com", cf);
+      assert.equal(res.status, 200, JSON.stringify(cf));
+      await res.body?.cancel();
+    }
+  });
+});
+
 describe("a route that returns a Web Response", () => {
   const bytes = new Uint8Array([0, 1, 2, 253, 254, 255]);
   let server: McpServer;

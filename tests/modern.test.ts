@@ -560,7 +560,7 @@ describe("2026-07-28 checklist (mcp-modern.md §10)", () => {
   it("§10.25 server shutdown sends an open listen its complete result with subscriptionId, then ends the stream", async () => {
     const closing = createServer({ name: "closing", version: "1.0.0" });
     closing.tool("t", { description: "a tool" }, () => "t");
-    await delay(5); // let the registration's own (coalesced, next-macrotask) list_changed pass first
+    await delay(5); // let the registration's own (coalesced) list_changed pass first
     const { url } = await listen(closing);
     const listener = new ModernClient(url);
     const { reader } = await listener.listen({ toolsListChanged: true }, { id: "bye" });
