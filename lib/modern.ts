@@ -243,13 +243,13 @@ export function requestSession(env: Envelope, params: JsonObject, principal: unk
  *
  * @throws {JsonRpcError} -32602 for a forged, tampered, expired or replayed `requestState`
  */
-export function prepareModern(host: ModernHost, session: Session, request: JsonRpcRequest): void {
+export async function prepareModern(host: ModernHost, session: Session, request: JsonRpcRequest): Promise<void> {
   const { method } = request;
   if (!ASKING.has(method)) return;
   const params = request.params ?? EMPTY;
   const state = params.requestState === undefined
     ? undefined
-    : host.states.open(params.requestState, method, paramsDigest(params), session.authKey);
+    : await host.states.open(params.requestState, method, await paramsDigest(params), session.authKey);
   session.broker = new InputBroker(state, params.inputResponses);
 }
 
@@ -273,7 +273,7 @@ export async function runModern(
   const broker = session.broker;
   const outcome = broker ? await Promise.race([ran, broker.needed.then(() => "input" as const)]) : await ran;
   if (outcome === "input") {
-    const requestState = host.states.seal(method, paramsDigest(params), session.authKey, broker!.answers, broker!.order);
+    const requestState = await host.states.seal(method, await paramsDigest(params), session.authKey, broker!.answers, broker!.order);
     session.close(); // the run that asked stops here; the retry runs it again
     const meta = { [`${MCP}serverInfo`]: serverInfo(host.info) };
     return success(id, { resultType: "input_required", inputRequests: broker!.asked, requestState, _meta: meta });
@@ -322,7 +322,7 @@ export async function serveModern(
     return;
   }
   try {
-    prepareModern(host, session, request);
+    await prepareModern(host, session, request);
   } catch (error) {
     sendJson(res, 400, failure(id, error));
     session.close();

@@ -17,7 +17,6 @@
  *
  * @module
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { ErrorCode, JsonRpcError } from "./errors.ts";
 import type { JsonObject } from "./types.ts";
 
@@ -54,18 +53,49 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-/** A digest of a request's params, without the parts that change between rounds. */
-export function paramsDigest(params: JsonObject): string {
+/** WebCrypto's key type (named so, without DOM types). */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Base64url without padding (RFC 4648 §5), as the tokens carry it. */
+function toBase64url(bytes: Uint8Array): string {
+  let binary = "";
+  // In slices: spreading a large array into fromCharCode would overflow the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The bytes of a base64url string, or undefined when it is not one. */
+function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  try {
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A digest of a request's params, without the parts that change between rounds (SHA-256, base64url). */
+export async function paramsDigest(params: JsonObject): Promise<string> {
   const { _meta: _m, inputResponses: _i, requestState: _r, ...rest } = params;
-  return createHash("sha256").update(canonical(rest)).digest("base64url");
+  return toBase64url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(canonical(rest)))));
 }
 
 const tampered = (why: string) => new JsonRpcError(ErrorCode.InvalidParams, `Invalid requestState: ${why}`);
 
-/** Seals and opens `requestState` tokens. */
+/**
+ * Seals and opens `requestState` tokens: `v1.<payload>.<mac>`, the payload
+ * the state's JSON and the mac its HMAC-SHA256, both base64url. On
+ * WebCrypto, so it runs wherever the `fetch` door does.
+ */
 export class RequestStates {
   /** Made on first use when no secret is given: nothing random runs while a server is constructed (Workers refuse it at module scope). */
-  #key: Uint8Array | undefined;
+  #secret: Uint8Array<ArrayBuffer> | undefined;
+  #key: Promise<HmacKey> | undefined;
   #ttlMs: number;
   #used = new Map<string, number>();
 
@@ -74,24 +104,26 @@ export class RequestStates {
    * @param ttlMs how long a state stays valid. Default 10 minutes.
    */
   constructor(secret?: string | Uint8Array, ttlMs = 600_000) {
-    this.#key = secret === undefined ? undefined : typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
-    if (this.#key && this.#key.length < 16) throw new RangeError("Cannot use a requestState secret shorter than 16 bytes");
+    // A copy: the caller's bytes may change, or sit on a SharedArrayBuffer WebCrypto refuses.
+    this.#secret = secret === undefined ? undefined : typeof secret === "string" ? encoder.encode(secret) : new Uint8Array(secret);
+    if (this.#secret && this.#secret.length < 16) throw new RangeError("Cannot use a requestState secret shorter than 16 bytes");
     this.#ttlMs = ttlMs;
   }
 
   /** Seals the state of a round that ended with questions. */
-  seal(method: string, digest: string, principal: string | undefined, answers: Record<string, JsonObject>, asked: [string, string][]): string {
+  async seal(method: string, digest: string, principal: string | undefined, answers: Record<string, JsonObject>, asked: [string, string][]): Promise<string> {
     const state: State = {
       m: method,
       d: digest,
       p: principal ?? null,
       x: Date.now() + this.#ttlMs,
-      n: randomBytes(12).toString("base64url"),
+      n: toBase64url(crypto.getRandomValues(new Uint8Array(12))),
       a: answers,
       k: asked,
     };
-    const payload = Buffer.from(JSON.stringify(state)).toString("base64url");
-    return `v1.${payload}.${this.#mac(payload)}`;
+    const payload = toBase64url(encoder.encode(JSON.stringify(state)));
+    const mac = await crypto.subtle.sign("HMAC", await this.#hmacKey(), encoder.encode(payload));
+    return `v1.${payload}.${toBase64url(new Uint8Array(mac))}`;
   }
 
   /**
@@ -99,17 +131,19 @@ export class RequestStates {
    *
    * @throws {JsonRpcError} -32602 when it is forged, tampered with, expired, replayed, or from another request or principal
    */
-  open(token: unknown, method: string, digest: string, principal: string | undefined): State {
+  async open(token: unknown, method: string, digest: string, principal: string | undefined): Promise<State> {
     if (typeof token !== "string") throw tampered("it must be a string");
     const parts = token.split(".");
     const [version, payload, mac] = parts;
     if (parts.length !== 3 || version !== "v1" || !payload || !mac) throw tampered("it is not one this server issued");
-    const expected = Buffer.from(this.#mac(payload));
-    const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw tampered("its signature does not match");
+    const given = fromBase64url(mac);
+    // verify() compares in constant time.
+    if (!given || !await crypto.subtle.verify("HMAC", await this.#hmacKey(), given, encoder.encode(payload))) {
+      throw tampered("its signature does not match");
+    }
     let state: State;
     try {
-      state = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+      state = JSON.parse(decoder.decode(fromBase64url(payload)));
     } catch {
       throw tampered("it is not one this server issued");
     }
@@ -122,8 +156,15 @@ export class RequestStates {
     return state;
   }
 
-  #mac(payload: string): string {
-    return createHmac("sha256", this.#key ??= randomBytes(32)).update(payload).digest("base64url");
+  #hmacKey(): Promise<HmacKey> {
+    this.#key ??= crypto.subtle.importKey(
+      "raw",
+      this.#secret ??= crypto.getRandomValues(new Uint8Array(32)),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    return this.#key;
   }
 
   #remember(nonce: string, expiry: number, now: number): void {

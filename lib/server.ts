@@ -5,10 +5,8 @@
  *
  * @module
  */
-import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import process from "node:process";
 import { Cluster } from "./cluster/cluster.ts";
 import type { ClusterEvent } from "./cluster/cluster.ts";
 import { canComplete } from "./completion.ts";
@@ -84,6 +82,7 @@ export class McpServer implements ModernHost {
   /** The `logger` option. */
   readonly trace: ((line: string) => void) | undefined;
   #http: HttpServer | undefined;
+  #listening = false;
   #listeners = new Set<(event: ServerEvent) => void>();
   // One watcher for every session: an idle session holds no closure of its own.
   #watcher: SessionWatcher = { sessionClosed: (session) => this.#untrack(session, false) };
@@ -391,24 +390,29 @@ export class McpServer implements ModernHost {
    * console.log(`MCP server on ${url}/mcp`);
    * ```
    */
-  listen(options: ListenOptions = {}): Promise<Listening> {
-    if (this.#http) return Promise.reject(new Error("Cannot listen: the server is already listening"));
+  async listen(options: ListenOptions = {}): Promise<Listening> {
+    if (this.#listening) throw new Error("Cannot listen: the server is already listening");
+    this.#listening = true;
     const { port = 3000, hostname = "127.0.0.1" } = options;
-    const http = createHttpServer(this.handler);
-    http.headersTimeout = 10_000;
-    http.requestTimeout = 30_000;
-    this.#http = http;
-    return new Promise((resolve, reject) => {
-      http.once("error", (error) => {
-        this.#http = undefined;
-        reject(error);
+    try {
+      // Imported here, so a server that is only ever served through `fetch` never loads node:http.
+      const { createServer: createHttpServer } = await import("node:http");
+      const http = createHttpServer(this.handler);
+      http.headersTimeout = 10_000;
+      http.requestTimeout = 30_000;
+      this.#http = http;
+      await new Promise<void>((resolve, reject) => {
+        http.once("error", reject);
+        http.listen(port, hostname, resolve);
       });
-      http.listen(port, hostname, () => {
-        const address = http.address() as AddressInfo;
-        const host = address.family === "IPv6" || address.family as unknown === 6 ? `[${address.address}]` : address.address;
-        resolve({ url: `http://${host}:${address.port}`, port: address.port, close: (o) => this.close(o) });
-      });
-    });
+      const address = http.address() as AddressInfo;
+      const host = address.family === "IPv6" || address.family as unknown === 6 ? `[${address.address}]` : address.address;
+      return { url: `http://${host}:${address.port}`, port: address.port, close: (o) => this.close(o) };
+    } catch (error) {
+      this.#http = undefined;
+      this.#listening = false;
+      throw error;
+    }
   }
 
   /**
@@ -424,6 +428,8 @@ export class McpServer implements ModernHost {
    * ```
    */
   serveStdio(options: StdioOptions = {}): StdioServing {
+    // This process's own streams: stdio is Node's (or Deno's and Bun's node:process) by nature.
+    const { process } = globalThis as unknown as { process: Required<Pick<StdioOptions, "stdin" | "stdout">> };
     return serveStdio(this, { stdin: options.stdin ?? process.stdin, stdout: options.stdout ?? process.stdout });
   }
 
@@ -440,6 +446,7 @@ export class McpServer implements ModernHost {
     this.#endpoints.closing = true;
     const http = this.#http;
     this.#http = undefined;
+    this.#listening = false;
     const stopped = http && new Promise<void>((resolve) => http.close(() => resolve()));
     http?.closeIdleConnections?.();
     while (Date.now() < deadline && [...this.#sessions].some((s) => s.inflightCount > 0)) {

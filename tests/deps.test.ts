@@ -80,6 +80,23 @@ describe("dependencies", () => {
     assert.deepEqual(offending, []);
   });
 
+  it("only what is Node's by nature loads a node: module: the cluster's request forwarding, and listen()'s node:http on demand", () => {
+    // A value import, static or dynamic; `import type` is erased and loads nothing.
+    const loads = (source: string) =>
+      [...source.matchAll(/\bimport\s+(?!type\b)[^;]*?from\s*["'](node:[^"']+)["']|\bimport\s*\(\s*["'](node:[^"']+)["']\s*\)/g)]
+        .map((m) => m[1] ?? m[2]!);
+    const found: Record<string, string[]> = {};
+    for (const file of files) {
+      const modules = loads(readFileSync(file, "utf8").replace(/^\s*\*.*$/gm, ""));
+      if (modules.length > 0) found[name(file)] = modules;
+    }
+    assert.deepEqual(found, {
+      "lib/cluster/remote.ts": ["node:events", "node:stream"],
+      "lib/server.ts": ["node:http"],
+    });
+    assert.match(readFileSync(join(lib, "server.ts"), "utf8"), /await import\("node:http"\)/, "listen() imports node:http when called");
+  });
+
   it("package.json declares no runtime, peer or optional dependencies", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
     for (const key of ["dependencies", "peerDependencies", "optionalDependencies", "bundleDependencies", "bundledDependencies"]) {

@@ -560,57 +560,68 @@ describe("RequestStates and paramsDigest (lib/mrtr.ts)", () => {
     assert.doesNotThrow(() => new RequestStates());
   });
 
-  it("seal() makes v1.<payload>.<mac>; open() returns the answers and questions once", () => {
+  it("seal() makes v1.<payload>.<mac>; open() returns the answers and questions once", async () => {
     const states = new RequestStates(SECRET);
-    const token = states.seal("tools/call", "digest", "alice", { q0: { action: "accept" } }, [["q0", "elicitation/create"], ["q1", "roots/list"]]);
+    const token = await states.seal("tools/call", "digest", "alice", { q0: { action: "accept" } }, [["q0", "elicitation/create"], ["q1", "roots/list"]]);
     assert.match(token, STATE);
-    const state = states.open(token, "tools/call", "digest", "alice");
+    const state = await states.open(token, "tools/call", "digest", "alice");
     assert.deepEqual(state.a, { q0: { action: "accept" } });
     assert.deepEqual(state.k, [["q0", "elicitation/create"], ["q1", "roots/list"]]);
-    assert.throws(() => states.open(token, "tools/call", "digest", "alice"), refused(/already used/));
+    await assert.rejects(states.open(token, "tools/call", "digest", "alice"), refused(/already used/));
   });
 
-  it("seal() never makes the same token twice", () => {
+  it("a token is HMAC-SHA256 of its payload under the secret, base64url: the same v1 format on every runtime", async () => {
     const states = new RequestStates(SECRET);
-    const a = states.seal("tools/call", "d", undefined, {}, []);
-    const b = states.seal("tools/call", "d", undefined, {}, []);
+    const token = await states.seal("tools/call", "d", undefined, { q0: { text: "ü".repeat(40_000) } }, [["q0", "elicitation/create"]]);
+    const [, payload, mac] = token.split(".") as [string, string, string];
+    const { createHmac } = await import("node:crypto");
+    assert.equal(mac, createHmac("sha256", SECRET).update(payload).digest("base64url"));
+    const state = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    assert.equal(state.a.q0.text, "ü".repeat(40_000), "a large answer survives the round trip");
+  });
+
+  it("seal() never makes the same token twice", async () => {
+    const states = new RequestStates(SECRET);
+    const a = await states.seal("tools/call", "d", undefined, {}, []);
+    const b = await states.seal("tools/call", "d", undefined, {}, []);
     assert.notEqual(a, b);
   });
 
   it("open() refuses an expired state", async () => {
     const states = new RequestStates(SECRET, 1);
-    const token = states.seal("tools/call", "d", undefined, {}, []);
+    const token = await states.seal("tools/call", "d", undefined, {}, []);
     await delay(5);
-    assert.throws(() => states.open(token, "tools/call", "d", undefined), refused(/expired/));
+    await assert.rejects(states.open(token, "tools/call", "d", undefined), refused(/expired/));
   });
 
-  it("open() refuses another method, digest or principal, and a state without one presented with one", () => {
+  it("open() refuses another method, digest or principal, and a state without one presented with one", async () => {
     const states = new RequestStates(SECRET);
     const seal = (principal?: string) => states.seal("tools/call", "d", principal, {}, []);
-    assert.throws(() => states.open(seal(), "prompts/get", "d", undefined), refused(/different request/));
-    assert.throws(() => states.open(seal(), "tools/call", "e", undefined), refused(/different request/));
-    assert.throws(() => states.open(seal("alice"), "tools/call", "d", "bob"), refused(/someone else/));
-    assert.throws(() => states.open(seal("alice"), "tools/call", "d", undefined), refused(/someone else/));
-    assert.throws(() => states.open(seal(), "tools/call", "d", "alice"), refused(/someone else/));
+    await assert.rejects(states.open(await seal(), "prompts/get", "d", undefined), refused(/different request/));
+    await assert.rejects(states.open(await seal(), "tools/call", "e", undefined), refused(/different request/));
+    await assert.rejects(states.open(await seal("alice"), "tools/call", "d", "bob"), refused(/someone else/));
+    await assert.rejects(states.open(await seal("alice"), "tools/call", "d", undefined), refused(/someone else/));
+    await assert.rejects(states.open(await seal(), "tools/call", "d", "alice"), refused(/someone else/));
   });
 
-  it("open() refuses a state sealed under another secret, and tokens that are not states", () => {
-    const token = new RequestStates(SECRET).seal("tools/call", "d", undefined, {}, []);
-    assert.throws(() => new RequestStates("another secret of 16+").open(token, "tools/call", "d", undefined), refused(/signature/));
+  it("open() refuses a state sealed under another secret, and tokens that are not states", async () => {
+    const token = await new RequestStates(SECRET).seal("tools/call", "d", undefined, {}, []);
+    await assert.rejects(new RequestStates("another secret of 16+").open(token, "tools/call", "d", undefined), refused(/signature/));
     const states = new RequestStates(SECRET);
-    for (const bad of [undefined, 1, {}, "", "v1", "v1..", "v2.a.b", "v1.a.b"]) {
-      assert.throws(() => states.open(bad, "tools/call", "d", undefined), refused(/requestState/), String(bad));
+    const [, payload, mac] = token.split(".");
+    for (const bad of [undefined, 1, {}, "", "v1", "v1..", "v2.a.b", "v1.a.b", `v1.${payload}.${mac}=`, `v1.${payload}.${mac}!`, `v1.${payload}x.${mac}`]) {
+      await assert.rejects(states.open(bad, "tools/call", "d", undefined), refused(/requestState/), String(bad));
     }
   });
 
-  it("paramsDigest() ignores _meta, inputResponses, requestState and key order, and nothing else", () => {
-    const base = paramsDigest({ name: "t", arguments: { a: 1, b: [1, { c: 2 }] } });
-    assert.equal(paramsDigest({ arguments: { b: [1, { c: 2 }], a: 1 }, name: "t" }), base);
-    assert.equal(paramsDigest({ name: "t", arguments: { a: 1, b: [1, { c: 2 }] }, _meta: { x: 1 }, inputResponses: { q: {} }, requestState: "s" }), base);
-    assert.notEqual(paramsDigest({ name: "u", arguments: { a: 1, b: [1, { c: 2 }] } }), base);
-    assert.notEqual(paramsDigest({ name: "t", arguments: { a: 2, b: [1, { c: 2 }] } }), base);
-    assert.notEqual(paramsDigest({ name: "t", arguments: { a: 1, b: [{ c: 2 }, 1] } }), base);
-    assert.notEqual(paramsDigest({ name: "t", arguments: { a: 1, b: [1, { c: 2 }] }, extra: true }), base);
-    assert.notEqual(paramsDigest({ name: "t" }), paramsDigest({ name: "t", arguments: {} }));
+  it("paramsDigest() ignores _meta, inputResponses, requestState and key order, and nothing else", async () => {
+    const base = await paramsDigest({ name: "t", arguments: { a: 1, b: [1, { c: 2 }] } });
+    assert.equal(await paramsDigest({ arguments: { b: [1, { c: 2 }], a: 1 }, name: "t" }), base);
+    assert.equal(await paramsDigest({ name: "t", arguments: { a: 1, b: [1, { c: 2 }] }, _meta: { x: 1 }, inputResponses: { q: {} }, requestState: "s" }), base);
+    assert.notEqual(await paramsDigest({ name: "u", arguments: { a: 1, b: [1, { c: 2 }] } }), base);
+    assert.notEqual(await paramsDigest({ name: "t", arguments: { a: 2, b: [1, { c: 2 }] } }), base);
+    assert.notEqual(await paramsDigest({ name: "t", arguments: { a: 1, b: [{ c: 2 }, 1] } }), base);
+    assert.notEqual(await paramsDigest({ name: "t", arguments: { a: 1, b: [1, { c: 2 }] }, extra: true }), base);
+    assert.notEqual(await paramsDigest({ name: "t" }), await paramsDigest({ name: "t", arguments: {} }));
   });
 });

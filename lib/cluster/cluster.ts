@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { randomUUID } from "node:crypto";
 import type { HttpRequest, HttpResponse } from "../http.ts";
 import { ErrorCode, httpError, JsonRpcError } from "../errors.ts";
 import { readBody, sendError } from "../http.ts";
@@ -86,7 +85,7 @@ const unavailable = () =>
 /** Joins one server to its cluster. */
 export class Cluster {
   /** This instance's id on the bus. */
-  readonly id: string = randomUUID();
+  readonly id: string = crypto.randomUUID();
   #host: ClusterHost;
   #bus: SessionBus;
   #ttlMs: number;

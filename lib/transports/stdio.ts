@@ -88,16 +88,10 @@ export function serveStdio(host: ModernHost, options: Required<StdioOptions>): S
         }
         return;
       }
-      try {
-        prepareModern(host, own, request);
-      } catch (error) {
-        write(failure(id, error));
-        own.close();
-        return;
-      }
-      void runModern(host, own, request, validated.handler, { send: write })
-        .then((response) => response && write(response))
-        .finally(() => own.close());
+      void prepareModern(host, own, request).then(
+        () => runModern(host, own, request, validated.handler, { send: write }).then((response) => response && write(response)),
+        (error) => write(failure(id, error)),
+      ).finally(() => own.close());
       return;
     }
     if (method === "initialize") {
