@@ -137,8 +137,9 @@ export class RequestStates {
     const [version, payload, mac] = parts;
     if (parts.length !== 3 || version !== "v1" || !payload || !mac) throw tampered("it is not one this server issued");
     const given = fromBase64url(mac);
-    // verify() compares in constant time.
-    if (!given || !await crypto.subtle.verify("HMAC", await this.#hmacKey(), given, encoder.encode(payload))) {
+    // Only the canonical spelling: base64url's last character has spare bits, and a token whose
+    // mac was altered there would decode to the same bytes. verify() compares in constant time.
+    if (!given || toBase64url(given) !== mac || !await crypto.subtle.verify("HMAC", await this.#hmacKey(), given, encoder.encode(payload))) {
       throw tampered("its signature does not match");
     }
     let state: State;

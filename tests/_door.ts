@@ -84,7 +84,8 @@ async function bridgeRequest(fetch: Fetch, req: http.IncomingMessage, res: http.
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      res.write(value);
+      // At the client's pace, as a host does: what the client has not taken stays in the stream's queue.
+      if (!res.write(value) && !res.destroyed) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
     }
     res.end();
   } catch {

@@ -13,6 +13,7 @@ import type { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createServer } from "../mod.ts";
 import type { McpServer } from "../mod.ts";
+import { listen } from "./_door.ts";
 import { EventReader, LegacyClient } from "./_client.ts";
 import type { Message } from "./_client.ts";
 import { StreamableClient, waitFor, expectHttpError } from "./_streamable.ts";
@@ -79,7 +80,7 @@ describe("maxSessions", () => {
 
   before(async () => {
     server = register(createServer({ name: "full", version: "1.0.0", maxSessions: 2 }));
-    ({ url: base } = await server.listen({ port: 0 }));
+    ({ url: base } = await listen(server));
   });
 
   after(async () => {
@@ -144,7 +145,7 @@ describe("sessionIdleMs", () => {
 
   before(async () => {
     server = register(createServer({ name: "idle", version: "1.0.0", sessionIdleMs: 100 }));
-    ({ url: base } = await server.listen({ port: 0 }));
+    ({ url: base } = await listen(server));
   });
 
   after(async () => {
@@ -210,7 +211,7 @@ describe("sessionIdleMs with a client that keeps talking", () => {
 
   before(async () => {
     server = register(createServer({ name: "chatty", version: "1.0.0", sessionIdleMs: 500 }));
-    ({ url: base } = await server.listen({ port: 0 }));
+    ({ url: base } = await listen(server));
   });
 
   after(async () => {
@@ -235,7 +236,7 @@ describe("maxInflightPerSession", () => {
 
   before(async () => {
     server = register(createServer({ name: "busy", version: "1.0.0", maxInflightPerSession: 2 }));
-    ({ url: base } = await server.listen({ port: 0 }));
+    ({ url: base } = await listen(server));
   });
 
   after(async () => {
@@ -300,7 +301,7 @@ describe("toolTimeoutMs", () => {
       await new Promise<void>((resolve) => (stubbornDone = resolve));
       return "too late";
     });
-    ({ url: base } = await server.listen({ port: 0 }));
+    ({ url: base } = await listen(server));
   });
 
   after(async () => {
@@ -358,7 +359,7 @@ describe("maxBodyBytes", () => {
 
   before(async () => {
     server = register(createServer({ name: "small", version: "1.0.0", maxBodyBytes: 1024 }));
-    ({ url: base } = await server.listen({ port: 0 }));
+    ({ url: base } = await listen(server));
   });
 
   after(async () => {
@@ -397,7 +398,7 @@ describe("maxQueuedBytes", () => {
       keepAliveMs: 0,
       eventStore: false,
     }));
-    ({ url: base, port } = await server.listen({ port: 0 }));
+    ({ url: base, port } = await listen(server));
   });
 
   after(async () => {

@@ -10,6 +10,7 @@ import type { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createServer } from "../mod.ts";
 import type { McpServer, ServerOptions } from "../mod.ts";
+import { listen } from "./_door.ts";
 import { EventReader, LegacyClient } from "./_client.ts";
 import type { Message } from "./_client.ts";
 import { BOTH, StreamableClient, waitFor } from "./_streamable.ts";
@@ -39,7 +40,7 @@ async function start(options: Partial<ServerOptions> = {}): Promise<{ server: Mc
         resolve(`aborted ${key}`);
       }, { once: true });
     }));
-  const { url, port } = await server.listen({ port: 0 });
+  const { url, port } = await listen(server);
   return { server, url, port };
 }
 
@@ -259,7 +260,7 @@ describe("onError", () => {
       await sleep(1);
       throw routeFailure;
     });
-    ({ url } = await server.listen({ port: 0 }));
+    ({ url } = await listen(server));
     client = new StreamableClient(url);
     await client.initialize();
   });
@@ -313,7 +314,7 @@ describe("onError", () => {
       throw routeFailure;
     });
     fragile.route("GET", "/ok", () => "ok");
-    const { url: at } = await fragile.listen({ port: 0 });
+    const { url: at } = await listen(fragile);
     try {
       const res = await fetch(`${at}/boom`);
       assert.equal(res.status, 500);
