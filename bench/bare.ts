@@ -2,7 +2,8 @@
  * The floor: a bare `node:http` responder that does only the work no MCP
  * server can avoid. It parses each JSON body, answers `initialize`,
  * `tools/list` and `tools/call` directly, and checks arguments with
- * `typeof` (no schema library).
+ * `typeof` (no schema library): bare_mcp.ts, which bare_fetch.ts shares on
+ * Deno.serve and Bun.serve.
  *
  * - HTTP+SSE: `GET /sse` holds the stream and names the endpoint;
  *   `POST /messages?sessionId=…` answers 202 and writes the reply on the stream.
@@ -19,57 +20,8 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import process from "node:process";
-
-type Id = string | number;
-interface Message {
-  id?: Id;
-  method?: string;
-  params?: { protocolVersion?: string; name?: string; arguments?: Record<string, unknown> };
-}
-
-const TOOLS = [
-  { name: "add", inputSchema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] } },
-  { name: "echo", inputSchema: { type: "object", properties: { text: { type: "string" } }, required: ["text"] } },
-];
-
-const text = (value: string) => ({ content: [{ type: "text", text: value }] });
-const invalid = (problem: string) => ({ content: [{ type: "text", text: problem }], isError: true });
-
-/** The tool's result, or undefined for an unknown tool. */
-function callTool(name: string | undefined, args: Record<string, unknown> = {}): object | undefined {
-  if (name === "add") {
-    const { a, b } = args;
-    return typeof a === "number" && typeof b === "number" ? text(String(a + b)) : invalid("a and b must be numbers");
-  }
-  if (name === "echo") return typeof args.text === "string" ? text(args.text) : invalid("text must be a string");
-  return undefined;
-}
-
-/** The response to a request, or undefined for a notification. */
-function answer(message: Message): object | undefined {
-  const { id, method, params } = message;
-  if (id === undefined) return undefined;
-  const result = (value: object) => ({ jsonrpc: "2.0", id, result: value });
-  const error = (code: number, text: string) => ({ jsonrpc: "2.0", id, error: { code, message: text } });
-  switch (method) {
-    case "initialize":
-      return result({
-        protocolVersion: params?.protocolVersion ?? "2025-11-25",
-        capabilities: { tools: {} },
-        serverInfo: { name: "bare", version: "1.0.0" },
-      });
-    case "ping":
-      return result({});
-    case "tools/list":
-      return result({ tools: TOOLS });
-    case "tools/call": {
-      const value = callTool(params?.name, params?.arguments);
-      return value ? result(value) : error(-32602, `Unknown tool: ${params?.name}`);
-    }
-    default:
-      return error(-32601, `Method not found: ${method}`);
-  }
-}
+import { answer, NOT_FOUND, PARSE_ERROR, SESSION_NOT_FOUND } from "./bare_mcp.ts";
+import type { Message } from "./bare_mcp.ts";
 
 function readJson(req: IncomingMessage, res: ServerResponse, then: (message: Message) => void): void {
   let body = "";
@@ -80,7 +32,7 @@ function readJson(req: IncomingMessage, res: ServerResponse, then: (message: Mes
     try {
       message = JSON.parse(body) as Message;
     } catch {
-      return json(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } });
+      return json(res, 400, PARSE_ERROR);
     }
     then(message);
   });
@@ -107,7 +59,7 @@ const server = createServer((req, res) => {
     res.on("close", () => streams.delete(id));
   } else if (req.method === "POST" && path === "/messages") {
     const stream = streams.get(new URLSearchParams(url.slice(q + 1)).get("sessionId") ?? "");
-    if (!stream) return json(res, 404, { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Session not found" } });
+    if (!stream) return json(res, 404, SESSION_NOT_FOUND);
     readJson(req, res, (message) => {
       res.writeHead(202).end();
       const reply = answer(message);
@@ -121,7 +73,7 @@ const server = createServer((req, res) => {
         return json(res, 200, answer(message)!, { "mcp-session-id": id });
       }
       if (!sessions.has(String(req.headers["mcp-session-id"]))) {
-        return json(res, 404, { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Session not found" } });
+        return json(res, 404, SESSION_NOT_FOUND);
       }
       const reply = answer(message);
       if (reply) json(res, 200, reply);
@@ -131,7 +83,7 @@ const server = createServer((req, res) => {
     sessions.delete(String(req.headers["mcp-session-id"]));
     res.writeHead(200).end();
   } else {
-    json(res, 404, { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Not found" } });
+    json(res, 404, NOT_FOUND);
   }
 });
 

@@ -8,9 +8,15 @@
  * the library's bundle (bundle.ts). Prints medians with ratios to the bare
  * floor and writes every sample to `.bench/latest.json`.
  *
+ * On Deno and Bun, each of bare and emcee runs twice: on the runtime's
+ * `node:http` layer (bare.ts, server.ts) and on its native server,
+ * Deno.serve or Bun.serve (bare_fetch.ts, server_fetch.ts: emcee through
+ * `server.fetch`). All four are interleaved in one run; each pair is
+ * reported against its own floor, then emcee on both servers side by side.
+ *
  *   npm run bench                       3 repetitions (about 5 minutes)
  *   npm run bench:quick                 1 short repetition (a smoke run)
- *   npm run bench -- --runtime deno     bare and emcee on Deno (or bun)
+ *   npm run bench -- --runtime deno     on Deno (or bun): node:http and Deno.serve, bare and emcee on each
  *   npm run bench -- --reps 5
  *
  * Exits 1 when any call failed or returned a wrong result.
@@ -59,9 +65,17 @@ const SERVERS: Record<string, string> = {
   bare: `${ROOT}bench/bare.ts`,
   sdk: `${ROOT}bench/sdk.ts`,
   emcee: `${ROOT}bench/server.ts`,
+  "bare-fetch": `${ROOT}bench/bare_fetch.ts`,
+  "emcee-fetch": `${ROOT}bench/server_fetch.ts`,
 };
-// The SDK is measured on Node only: the other runtimes compare emcee with the floor on the same runtime.
-const servers = runtime === "node" ? ["bare", "sdk", "emcee"] : ["bare", "emcee"];
+/** The runtime's native fetch server, which the `-fetch` contestants run on (Node has none). */
+const NATIVE = runtime === "deno" ? "Deno.serve" : runtime === "bun" ? "Bun.serve" : undefined;
+// The SDK is measured on Node only: the other runtimes compare emcee with the floor on the same runtime,
+// on its node:http layer and on its native server.
+const LAYER = runtime === "node" ? ["bare", "sdk", "emcee"] : ["bare", "emcee"];
+const FETCH = NATIVE ? ["bare-fetch", "emcee-fetch"] : [];
+const servers = [...LAYER, ...FETCH];
+const nameWidth = Math.max(...servers.map((s) => s.length));
 /** The servers in repetition `rep`'s order: rotated, so no contestant always goes first. */
 const rotation = (rep: number) => servers.map((_, i) => servers[(i + rep) % servers.length]!);
 
@@ -132,24 +146,30 @@ async function measure(server: string, transport: TransportName, rep: number): P
   }
 }
 
-function blocks(samples: Sample[]): Block[] {
+/** The median of `pick` over the samples of `server` on `transport` (undefined when none). */
+function medianOf(samples: Sample[], server: string, transport: TransportName, pick: (s: Sample) => number | number[]): number | undefined {
+  const mine = samples.filter((s) => s.server === server && s.transport === transport);
+  return mine.length ? median(mine.flatMap(pick)) : undefined;
+}
+
+const load = `${config.load.sessions} sessions × ${config.load.inFlight}`;
+const callsPerSec = (s: Sample) => s.throughput.callsPerSec;
+const cpuPerCall = (s: Sample) => s.throughput.serverCpuUsPerCall;
+
+/** The full blocks, one per transport, for the servers `columns` (the first is the floor). */
+function blocks(samples: Sample[], columns: string[]): Block[] {
   const med = (transport: TransportName, pick: (s: Sample) => number | number[]) =>
-    Object.fromEntries(servers.map((server) => {
-      const mine = samples.filter((s) => s.server === server && s.transport === transport);
-      return [server, mine.length ? median(mine.flatMap(pick)) : undefined];
-    }));
-  const { sessions, inFlight } = config.load;
-  const load = `${sessions} sessions × ${inFlight}`;
+    Object.fromEntries(columns.map((server) => [server, medianOf(samples, server, transport, pick)]));
   const idle = `idle KiB/session (${config.idle.warm}→${config.idle.warm + config.idle.count})`;
   const other = (s: Sample) => [s.latency.otherCpuPercent, s.throughput.otherCpuPercent];
   return TRANSPORTS.map((t) => ({
     title: TRANSPORT_TITLES[t],
     rows: [
-      { label: `calls/s (${load})`, values: med(t, (s) => s.throughput.callsPerSec) },
+      { label: `calls/s (${load})`, values: med(t, callsPerSec) },
       { label: "p50 latency µs (1 × 1)", values: med(t, (s) => s.latency.latencyUs.p50) },
       { label: "p90 latency µs (1 × 1)", values: med(t, (s) => s.latency.latencyUs.p90) },
       { label: "p99 latency µs (1 × 1)", values: med(t, (s) => s.latency.latencyUs.p99) },
-      { label: `server CPU µs/call (${load})`, values: med(t, (s) => s.throughput.serverCpuUsPerCall), digits: 1 },
+      { label: `server CPU µs/call (${load})`, values: med(t, cpuPerCall), digits: 1 },
       { label: "server CPU % of a core", values: med(t, (s) => s.throughput.serverCpuPercent), ratio: false },
       { label: "load generator CPU %", values: med(t, (s) => s.throughput.clientCpuPercent), ratio: false },
       { label: `other use of CPU ${SERVER_CPU} %`, values: med(t, other), ratio: false },
@@ -158,6 +178,29 @@ function blocks(samples: Sample[]): Block[] {
     ],
   }));
 }
+
+/** emcee on the runtime's node:http layer (the floor of this table) and on its native server, per transport. */
+function doorBlocks(samples: Sample[]): Block[] {
+  const med = (transport: TransportName, pick: (s: Sample) => number) =>
+    Object.fromEntries(["emcee", "emcee-fetch"].map((server) => [server, medianOf(samples, server, transport, pick)]));
+  return TRANSPORTS.map((t) => ({
+    title: TRANSPORT_TITLES[t],
+    rows: [
+      { label: `calls/s (${load})`, values: med(t, callsPerSec) },
+      { label: `server CPU µs/call (${load})`, values: med(t, cpuPerCall), digits: 1 },
+    ],
+  }));
+}
+
+/** emcee-fetch's server CPU µs/call over bare-fetch's, per transport: the native door's overhead. */
+function fetchRatios(samples: Sample[]): Record<TransportName, number> {
+  return Object.fromEntries(TRANSPORTS.map((t) => {
+    const floor = medianOf(samples, "bare-fetch", t, cpuPerCall), value = medianOf(samples, "emcee-fetch", t, cpuPerCall);
+    return [t, floor !== undefined && value !== undefined ? value / floor : NaN];
+  })) as Record<TransportName, number>;
+}
+/** The native door's CPU target: emcee-fetch within 1.25× of bare-fetch. */
+const FETCH_TARGET = 1.25;
 
 if (!hasProc()) throw new Error("Cannot bench: /proc is needed to read the servers' CPU time and memory");
 // Every thread of this process to the load generator's CPU; servers inherit it until taskset moves them.
@@ -174,7 +217,7 @@ for (let rep = 0; rep < config.reps; rep++) {
       samples.push(s);
       const bad = s.latency.errors + s.throughput.errors;
       console.error(
-        `rep ${rep + 1}/${config.reps} ${server.padEnd(5)} ${transport.padEnd(10)} ` +
+        `rep ${rep + 1}/${config.reps} ${server.padEnd(nameWidth)} ${transport.padEnd(10)} ` +
           `${Math.round(s.throughput.callsPerSec)} calls/s, p50 ${Math.round(s.latency.latencyUs.p50)} µs, ` +
           `${s.throughput.serverCpuUsPerCall.toFixed(1)} µs/call, ${s.idle.perSessionKiB.toFixed(1)} KiB/session, ` +
           `cold ${s.coldStartMs.map(Math.round).join("/")} ms, ` +
@@ -196,13 +239,13 @@ async function measureBundles(): Promise<Bundled> {
   const files: Record<string, string> = {};
   const bytes: Record<string, number> = {};
   const coldStartMs: Record<string, number[]> = {};
-  for (const server of servers) {
+  for (const server of LAYER) {
     files[server] = bundleServer(server, SERVERS[server]!);
     bytes[server] = statSync(files[server]!).size;
     coldStartMs[server] = [];
   }
   for (let rep = 0; rep < config.reps; rep++) {
-    for (const server of rotation(rep)) {
+    for (const server of rotation(rep).filter((s) => LAYER.includes(s))) {
       for (const transport of TRANSPORTS) {
         const started = await startServer(files[server]!, { runtime: "plain", transport });
         coldStartMs[server]!.push(started.coldStartMs);
@@ -217,8 +260,8 @@ const bundled = runtime === "node" ? await measureBundles() : undefined;
 const bundleBlock = (b: Bundled): Block => ({
   title: "one bundled file, plain node",
   rows: [
-    { label: "server file KB (minified)", values: Object.fromEntries(servers.map((s) => [s, b.bytes[s]! / 1000])), digits: 1 },
-    { label: "cold start ms", values: Object.fromEntries(servers.map((s) => [s, median(b.coldStartMs[s]!)])) },
+    { label: "server file KB (minified)", values: Object.fromEntries(LAYER.map((s) => [s, b.bytes[s]! / 1000])), digits: 1 },
+    { label: "cold start ms", values: Object.fromEntries(LAYER.map((s) => [s, median(b.coldStartMs[s]!)])) },
   ],
 });
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
@@ -235,13 +278,26 @@ const pinning = CAN_PIN ? `servers pinned to CPU ${SERVER_CPU}, load generator t
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const version = runtimeVersion(runtime);
 const { warm, count } = config.idle;
+const ratios = NATIVE ? fetchRatios(samples) : undefined;
+const nativeTables = NATIVE && ratios
+  ? `
+
+on ${NATIVE} (${runtime}'s native server; emcee through server.fetch): ratio = value ÷ bare-fetch (the floor, 1.00×)
+
+${renderTable(blocks(samples, FETCH), FETCH)}
+
+emcee on ${runtime}'s node:http layer (server.listen) and on ${NATIVE} (server.fetch): ratio = value ÷ emcee on node:http
+
+${renderTable(doorBlocks(samples), ["emcee", "emcee-fetch"])}`
+  : "";
 console.log(`
 emcee bench: servers on ${version}, load generator on node ${process.version}; \
 medians of ${config.reps} repetition(s)${quick ? " (quick)" : ""}
-servers run as: ${launcher}; ${pinning}
+servers run as: ${launcher}; ${pinning}${NATIVE ? `
+bare and emcee on ${runtime}'s node:http layer; bare-fetch and emcee-fetch on ${NATIVE}` : ""}
 ratio = value ÷ bare (the floor, 1.00×); calls/s higher is better, everything else lower
 
-${renderTable([...blocks(samples), ...bundled ? [bundleBlock(bundled)] : []], servers)}
+${renderTable([...blocks(samples, LAYER), ...bundled ? [bundleBlock(bundled)] : []], LAYER)}${nativeTables}
 
 - every result was checked: ${checked} of ${completed} correct, ${errors} errors; ${seconds} s${quick ? `
 - quick: windows too short for a warm JIT and too few sessions for memory; a smoke run, not figures to quote` : ""}
@@ -249,7 +305,9 @@ ${renderTable([...blocks(samples), ...bundled ? [bundleBlock(bundled)] : []], se
   it includes garbage not yet collected (no GC can be forced from outside)
 - other use of CPU ${SERVER_CPU}: busy time on the servers' CPU not spent by the server (interrupts, other
   processes); tens of % mean a noisy machine, so trust CPU µs/call over calls/s
-- cold start: spawn until an initialize succeeds (idle and load processes both counted)${runtime === "node" ? `
+- cold start: spawn until an initialize succeeds (idle and load processes both counted)${ratios ? `
+- server CPU µs/call, emcee-fetch ÷ bare-fetch (target ≤ ${FETCH_TARGET.toFixed(2)}×): \
+${TRANSPORTS.map((t) => `${TRANSPORT_TITLES[t]} ${ratios[t].toFixed(2)}× (${ratios[t] <= FETCH_TARGET ? "met" : "not met"})`).join(", ")}` : ""}${runtime === "node" ? `
 - sdk: one McpServer per session as in its examples; its Streamable replies are event streams (SDK default)` : ""}${bundled ? `
 - one bundled file: each server file and its imports bundled by esbuild as \`npm run bundle\` does, run as \`node <file>.mjs\`;
   cold start over both transports and every repetition
