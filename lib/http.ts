@@ -275,8 +275,9 @@ export function sendError(res: HttpResponse, error: unknown): void {
 /**
  * Answers with a Web `Response` (a route of yours may return one): its
  * status, headers and body as they are. The `fetch` door hands it to the
- * host untouched; on `node:http` its body is written as it streams, at the
- * pace the client reads, and cancelled if the client goes away.
+ * host untouched; on `node:http` (and the tests' node:http bridge to
+ * `fetch`) the head is sent at once and the body written as it streams, at
+ * the pace the client reads, and cancelled if the client goes away.
  */
 export async function sendResponse(res: HttpResponse, response: Response): Promise<void> {
   if (res.respondWith) return res.respondWith(response);
@@ -286,6 +287,8 @@ export async function sendResponse(res: HttpResponse, response: Response): Promi
   if (cookies.length > 1) headers["set-cookie"] = cookies;
   res.writeHead(response.status, headers);
   if (!response.body) return void res.end();
+  // The head goes out now, as a fetch host sends it, not with the body's first chunk.
+  res.flushHeaders();
   const reader = response.body.getReader();
   let drained: (() => void) | undefined;
   res.on("drain", () => drained?.());

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { Readable } from "node:stream";
 import type { Listening, McpServer } from "../mod.ts";
+import { sendResponse } from "../lib/http.ts";
 
 /** The door this run tests. */
 export const DOOR: "node" | "fetch" = process.env.EMCEE_DOOR === "fetch" ? "fetch" : "node";
@@ -73,24 +74,8 @@ async function bridgeRequest(fetch: Fetch, req: http.IncomingMessage, res: http.
     duplex: "half",
   } as RequestInit);
   const response = await fetch(request, { remoteAddr: { hostname: req.socket.remoteAddress } });
-  const head: Record<string, string | string[]> = Object.fromEntries(response.headers);
-  if (response.headers.has("set-cookie")) head["set-cookie"] = response.headers.getSetCookie();
-  res.writeHead(response.status, head);
-  if (!response.body) return void res.end();
-  res.flushHeaders();
-  const reader = response.body.getReader();
-  res.once("close", () => void reader.cancel().catch(() => {}));
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      // At the client's pace, as a host does: what the client has not taken stays in the stream's queue.
-      if (!res.write(value) && !res.destroyed) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
-    }
-    res.end();
-  } catch {
-    res.destroy();
-  }
+  // Written back at the client's pace, as a host does: what it has not taken stays in the stream's queue.
+  await sendResponse(res, response);
 }
 
 /**
