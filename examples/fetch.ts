@@ -2,9 +2,12 @@
  * One module, every host that speaks Fetch: it exports `{ fetch }`, which
  * Deno, Bun and Cloudflare Workers serve as they find it.
  *
- *   deno serve --port 3000 examples/fetch.ts
+ *   deno serve --host 127.0.0.1 --port 3000 examples/fetch.ts
  *   bun examples/fetch.ts                       (PORT, default 3000)
  *   npm run worker                              (workerd from npm, PORT, default 8787)
+ *
+ * `deno serve` and Bun bind every interface unless told (`--host`; Bun's
+ * `hostname`), where `listen()` binds 127.0.0.1.
  *
  * Then point an MCP client at http://127.0.0.1:3000/mcp (Streamable HTTP,
  * and the 2026-07-28 revision) or /sse (HTTP+SSE).
